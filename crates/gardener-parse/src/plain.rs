@@ -1,0 +1,198 @@
+//! Plain text lines: an optional leading timestamp, an optional level word, the message.
+//!
+//! Recognised prefixes, in order: a syslog priority `<13>` (RFC 5424's version digit after it
+//! is skipped); a timestamp as one token (`2025-05-28T17:59:40Z`), as two tokens
+//! (`2025-05-28 17:59:40,123`), or in brackets (`[2025-05-28 17:58:38 +0000]`); then a level
+//! word, bare or in brackets or followed by a colon (`ERROR`, `[warn]`, `E`, `WARNING:`); for
+//! RFC 3164-style lines (`Mar  9 07:00:01 host app[42]: msg`) the app is the service (the
+//! line carries no year, so it gets no timestamp rather than a guessed one).
+
+use gardener_core::Severity;
+
+use crate::{Payload, Record, parse_timestamp};
+
+/// Decodes one plain-text line.
+pub(crate) fn decode(line: &str) -> Record {
+    let mut rest = line;
+    let mut record = Record::with_message(String::new());
+    record.payload = Payload::Text;
+
+    // Syslog priority: severity is its low three bits.
+    if let Some(after) = rest.strip_prefix('<') {
+        if let Some((pri, tail)) = after.split_once('>') {
+            if let Ok(pri) = pri.parse::<u8>() {
+                record.severity =
+                    Severity::from_number(i64::from(pri & 7)).unwrap_or(Severity::Default);
+                rest = tail.strip_prefix("1 ").unwrap_or(tail);
+            }
+        }
+    }
+
+    if let Some((timestamp, tail)) = leading_timestamp(rest) {
+        record.timestamp = Some(timestamp);
+        rest = tail;
+    } else if let Some((service, tail)) = bsd_syslog(rest) {
+        record.service = service.to_owned();
+        rest = tail;
+    }
+
+    if let Some((severity, tail)) = leading_level(rest) {
+        record.severity = severity;
+        rest = tail;
+    }
+    record.message = rest.trim().to_owned();
+    record
+}
+
+/// A timestamp at the start of the line, and the text after it.
+pub(crate) fn leading_timestamp(line: &str) -> Option<(jiff::Timestamp, &str)> {
+    let trimmed = line.trim_start();
+    if let Some(inner) = trimmed.strip_prefix('[') {
+        let (stamp, tail) = inner.split_once(']')?;
+        let stamp = stamp.trim();
+        let parsed = parse_timestamp(stamp).or_else(|| {
+            // `2025-05-28 17:58:38 +0000`: an offset without a colon after a space.
+            let (date_time, offset) = stamp.rsplit_once(' ')?;
+            let offset = offset
+                .strip_prefix('+')
+                .or_else(|| offset.strip_prefix('-'))?;
+            if offset.len() == 4 && offset.bytes().all(|b| b.is_ascii_digit()) {
+                let sign = &stamp[stamp.len() - 5..stamp.len() - 4];
+                parse_timestamp(&format!(
+                    "{}{sign}{}:{}",
+                    date_time.replacen(' ', "T", 1),
+                    &offset[..2],
+                    &offset[2..]
+                ))
+            } else {
+                None
+            }
+        })?;
+        return Some((parsed, tail));
+    }
+    let first_byte = *trimmed.as_bytes().first()?;
+    if !first_byte.is_ascii_digit() {
+        return None;
+    }
+    let mut tokens = trimmed.splitn(3, ' ');
+    let first = tokens.next()?;
+    if first.len() >= 10 && first.as_bytes().get(4) == Some(&b'-') {
+        if let Some(second) = tokens.next() {
+            if second.as_bytes().first().is_some_and(u8::is_ascii_digit) && second.contains(':') {
+                let joined = format!("{first} {second}");
+                if let Some(timestamp) = parse_timestamp(&joined) {
+                    let tail = &trimmed[first.len() + 1 + second.len()..];
+                    return Some((timestamp, tail));
+                }
+            }
+        }
+        if let Some(timestamp) = parse_timestamp(first) {
+            return Some((timestamp, &trimmed[first.len()..]));
+        }
+    }
+    None
+}
+
+/// `Mar  9 07:00:01 host app[42]: msg` → (`app`, `msg`).
+fn bsd_syslog(line: &str) -> Option<(&str, &str)> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = line.get(..3)?;
+    if !MONTHS.contains(&month) {
+        return None;
+    }
+    let mut parts = line[3..].split_whitespace();
+    let day = parts.next()?;
+    let time = parts.next()?;
+    let _host = parts.next()?;
+    let tag = parts.next()?;
+    if !day.bytes().all(|b| b.is_ascii_digit()) || time.len() != 8 || !tag.ends_with(':') {
+        return None;
+    }
+    let app = tag.trim_end_matches(':');
+    let app = app.split('[').next().unwrap_or(app);
+    let at = line.find(tag)? + tag.len();
+    Some((app, &line[at..]))
+}
+
+/// A level word at the start of the text (after optional spaces), and the text after it.
+fn leading_level(text: &str) -> Option<(Severity, &str)> {
+    let trimmed = text.trim_start();
+    let end = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+    let token = &trimmed[..end];
+    let word = token
+        .trim_start_matches('[')
+        .trim_end_matches(':')
+        .trim_end_matches(']')
+        .trim_end_matches(':');
+    // One-letter levels only when bracketed or followed by a colon, so a sentence starting with
+    // "A" or "I" is not read as a level.
+    let marked = token.starts_with('[') || token.ends_with(':');
+    if word.len() == 1 && !marked {
+        return None;
+    }
+    if word.is_empty() || word.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let severity = Severity::parse(word)?;
+    // A bare lower-case word such as "error" opening a sentence is still a level: loggers write
+    // both spellings, and a sentence rarely starts with a lone level word.
+    Some((severity, &trimmed[end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_logging_line() {
+        let record = decode("2025-05-28 17:59:40,123 ERROR Database connection attempt 1/5 failed");
+        assert_eq!(record.severity, Severity::Error);
+        assert_eq!(
+            record.timestamp.unwrap().to_string(),
+            "2025-05-28T17:59:40.123Z"
+        );
+        assert_eq!(record.message, "Database connection attempt 1/5 failed");
+    }
+
+    #[test]
+    fn gunicorn_line_with_bracketed_offset() {
+        let record = decode("[2025-05-28 19:58:38 +0200] [1] [INFO] Starting gunicorn 21.2.0");
+        assert_eq!(
+            record.timestamp.unwrap().to_string(),
+            "2025-05-28T17:58:38Z"
+        );
+        assert_eq!(record.message, "[1] [INFO] Starting gunicorn 21.2.0");
+    }
+
+    #[test]
+    fn iso_timestamp_and_bracketed_level() {
+        let record = decode("2025-01-02T03:04:05.5Z [warn] disk almost full");
+        assert_eq!(record.severity, Severity::Warning);
+        assert_eq!(record.message, "disk almost full");
+    }
+
+    #[test]
+    fn bsd_syslog_line_names_the_app() {
+        let record = decode("<11>Mar  9 07:00:01 web-1 nginx[42]: upstream timed out");
+        assert_eq!(record.service, "nginx");
+        assert_eq!(record.severity, Severity::Error);
+        assert_eq!(record.message, "upstream timed out");
+        assert_eq!(record.timestamp, None);
+    }
+
+    #[test]
+    fn a_line_without_prefixes_is_all_message() {
+        let record = decode("Container called exit(3).");
+        assert_eq!(record.severity, Severity::Default);
+        assert_eq!(record.message, "Container called exit(3).");
+    }
+
+    #[test]
+    fn a_sentence_starting_with_a_letter_is_not_a_level() {
+        let record = decode("I am fine");
+        assert_eq!(record.severity, Severity::Default);
+        assert_eq!(record.message, "I am fine");
+    }
+}
