@@ -1,0 +1,234 @@
+//! The batch half of the miner: cluster the distinct masked forms into patterns.
+//!
+//! 1. Forms are grouped by token count.
+//! 2. Each group is split recursively. At a node, a position where all forms agree is constant.
+//!    Among the others, a position whose values are few (at most `max_split_values`) words
+//!    without variables is a *split* position (verbs like `Started`/`Paused` stay apart); the
+//!    one with the fewest values is split on first, and each child is processed again. When no
+//!    split position is left, every non-constant position becomes `<*>`.
+//! 3. Leaves whose templates are equal once runs of whole-token `<*>` are folded into one are
+//!    merged when their token counts differ (variable-length parameters); their template is
+//!    the folded one, and a whole-token `<*>` then stands for one or more tokens.
+//!
+//! Every decision reads only the set of distinct forms, sorted by text, so the result does not
+//! depend on the order in which messages arrived, nor on their counts.
+
+use std::collections::BTreeMap;
+
+use gardener_core::PatternId;
+use rustc_hash::FxHashMap;
+
+use crate::miner::FormMeta;
+use crate::patterns::Patterns;
+use crate::{MinerConfig, WILDCARD};
+
+struct Leaf {
+    tokens: Vec<String>,
+    forms: Vec<u32>,
+}
+
+pub(crate) fn cluster(
+    config: &MinerConfig,
+    forms: &[FormMeta],
+    texts: &[Option<&[u8]>],
+) -> Patterns {
+    // token count -> sorted (text, form id)
+    let mut groups: BTreeMap<u32, Vec<(&str, u32)>> = BTreeMap::new();
+    let mut leaves: Vec<Leaf> = Vec::new();
+    for (id, meta) in forms.iter().enumerate() {
+        let id = u32::try_from(id).expect("form ids fit u32");
+        if meta.overflow {
+            leaves.push(Leaf {
+                tokens: vec![WILDCARD.to_owned(); meta.tokens as usize],
+                forms: vec![id],
+            });
+            continue;
+        }
+        let text = texts[id as usize]
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .unwrap_or_default();
+        groups.entry(meta.tokens).or_default().push((text, id));
+    }
+    for group in groups.values_mut() {
+        group.sort_unstable();
+        let rows: Vec<Vec<&str>> = group
+            .iter()
+            .map(|(text, _)| {
+                if text.is_empty() {
+                    Vec::new()
+                } else {
+                    text.split(' ').collect()
+                }
+            })
+            .collect();
+        let ids: Vec<u32> = group.iter().map(|&(_, id)| id).collect();
+        let weights: Vec<u64> = ids.iter().map(|&id| forms[id as usize].count).collect();
+        split_group(config, &rows, &weights, &ids, &mut leaves);
+    }
+    build(forms, leaves, config.max_tokens)
+}
+
+fn split_group(
+    config: &MinerConfig,
+    rows: &[Vec<&str>],
+    weights: &[u64],
+    ids: &[u32],
+    leaves: &mut Vec<Leaf>,
+) {
+    let width = rows.first().map_or(0, Vec::len);
+    // Line frequency of each (position, value).
+    let mut freq: Vec<FxHashMap<&str, u64>> = vec![FxHashMap::default(); width];
+    for (row, &w) in rows.iter().zip(weights) {
+        for (p, v) in row.iter().enumerate() {
+            *freq[p].entry(v).or_default() += w;
+        }
+    }
+    // Root of each form: the largest set of its tokens sharing one frequency (ties: the
+    // higher frequency), plus every token more frequent than that. Forms with the same root
+    // start in the same group; the other positions are candidate variables.
+    let mut initial: BTreeMap<Vec<Option<&str>>, Vec<usize>> = BTreeMap::new();
+    let mut fs: Vec<u64> = Vec::with_capacity(width);
+    for (i, row) in rows.iter().enumerate() {
+        fs.clear();
+        fs.extend(row.iter().enumerate().map(|(p, v)| freq[p][v]));
+        let mut sorted = fs.clone();
+        sorted.sort_unstable();
+        let mut best = (0usize, 0u64);
+        let mut k = 0;
+        while k < sorted.len() {
+            let f = sorted[k];
+            let run = sorted[k..].iter().take_while(|&&x| x == f).count();
+            if (run, f) > best {
+                best = (run, f);
+            }
+            k += run;
+        }
+        let key = row
+            .iter()
+            .zip(&fs)
+            .map(|(v, &f)| (f >= best.1).then_some(*v))
+            .collect();
+        initial.entry(key).or_default().push(i);
+    }
+    let mut stack: Vec<Vec<usize>> = initial.into_values().rev().collect();
+    while let Some(members) = stack.pop() {
+        let mut best: Option<(usize, usize)> = None; // (distinct, position)
+        let mut constant = vec![true; width];
+        for p in 0..width {
+            let first = rows[members[0]][p];
+            if members.iter().all(|&m| rows[m][p] == first) {
+                continue;
+            }
+            constant[p] = false;
+            let mut values: Vec<&str> = Vec::new();
+            let mut word_like = true;
+            for &m in &members {
+                let v = rows[m][p];
+                if v.contains(WILDCARD) {
+                    word_like = false;
+                    break;
+                }
+                if !values.contains(&v) {
+                    values.push(v);
+                    if values.len() > config.max_split_values {
+                        word_like = false;
+                        break;
+                    }
+                }
+            }
+            if word_like && best.is_none_or(|(d, _)| values.len() < d) {
+                best = Some((values.len(), p));
+            }
+        }
+        if let Some((_, p)) = best {
+            let mut children: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for &m in &members {
+                children.entry(rows[m][p]).or_default().push(m);
+            }
+            // reverse so that the stack pops children in value order
+            stack.extend(children.into_values().rev());
+            continue;
+        }
+        let template = (0..width)
+            .map(|p| {
+                if constant[p] {
+                    rows[members[0]][p].to_owned()
+                } else {
+                    WILDCARD.to_owned()
+                }
+            })
+            .collect();
+        leaves.push(Leaf {
+            tokens: template,
+            forms: members.iter().map(|&m| ids[m]).collect(),
+        });
+    }
+}
+
+/// Folds runs of whole-token `<*>` into one.
+fn folded(tokens: &[String]) -> String {
+    let mut out = String::new();
+    let mut prev_wild = false;
+    for t in tokens {
+        let wild = t == WILDCARD;
+        if wild && prev_wild {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(t);
+        prev_wild = wild;
+    }
+    out
+}
+
+fn build(forms: &[FormMeta], leaves: Vec<Leaf>, max_tokens: usize) -> Patterns {
+    // Merge leaves of different lengths with the same folded template.
+    let mut by_folded: BTreeMap<String, Vec<Leaf>> = BTreeMap::new();
+    for leaf in leaves {
+        by_folded
+            .entry(folded(&leaf.tokens))
+            .or_default()
+            .push(leaf);
+    }
+    // template text -> (forms, variable length)
+    let mut by_template: BTreeMap<String, (Vec<u32>, bool)> = BTreeMap::new();
+    for (fold, group) in by_folded {
+        let lengths_differ = group
+            .iter()
+            .any(|l| l.tokens.len() != group[0].tokens.len());
+        if lengths_differ {
+            let entry = by_template.entry(fold).or_default();
+            entry.1 = true;
+            for leaf in group {
+                entry.0.extend(leaf.forms);
+            }
+        } else {
+            for leaf in group {
+                let entry = by_template.entry(leaf.tokens.join(" ")).or_default();
+                entry.0.extend(leaf.forms);
+            }
+        }
+    }
+    let mut form_pattern = vec![0u32; forms.len()];
+    let mut templates = Vec::with_capacity(by_template.len());
+    let mut counts = Vec::with_capacity(by_template.len());
+    let mut variable = Vec::with_capacity(by_template.len());
+    for (index, (template, (members, var))) in by_template.into_iter().enumerate() {
+        let index = u32::try_from(index).expect("pattern count fits u32");
+        let mut count = 0;
+        for f in members {
+            form_pattern[f as usize] = index;
+            count += forms[f as usize].count;
+        }
+        templates.push(template);
+        counts.push(count);
+        variable.push(var);
+    }
+    let ids = templates
+        .iter()
+        .map(|t| PatternId::of_template(t))
+        .collect();
+    Patterns::new(form_pattern, templates, ids, counts, variable, max_tokens)
+}
