@@ -25,6 +25,9 @@ pub const MAX_EVENT_LINES: u32 = 1000;
 pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
 
 /// What the assembler hands back.
+// Events are the common case and blank lines rare; boxing the record would cost an allocation
+// per event for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, PartialEq)]
 pub enum Assembled {
     /// A complete event.

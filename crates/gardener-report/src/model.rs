@@ -1,0 +1,159 @@
+use std::collections::BTreeMap;
+
+use gardener_core::{PatternId, Severity};
+use serde::Serialize;
+
+/// Everything one run found. Field names follow `docs/report-schema.md`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Schema name and version: `gardener.report/1`.
+    pub schema: &'static str,
+    /// When the report was made (RFC 3339). `SOURCE_DATE_EPOCH` fixes it for reproducible runs.
+    pub generated_at: String,
+    /// The inputs read, in the order they were read.
+    pub inputs: Vec<InputReport>,
+    /// Earliest and latest event time.
+    pub window: Window,
+    /// The accounting of every input record.
+    pub totals: Totals,
+    /// Unparsed records: per reason and samples.
+    pub unparsed: UnparsedReport,
+    /// Events per service, most first.
+    pub services: Vec<ServiceReport>,
+    /// Events per severity, every level of the ladder present.
+    pub severities: BTreeMap<Severity, u64>,
+    /// Patterns, most severe and most frequent first.
+    pub patterns: Vec<PatternReport>,
+    /// The error timeline.
+    pub timeline: TimelineReport,
+}
+
+/// One input.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputReport {
+    /// Its name (`-` for stdin).
+    pub name: String,
+    /// The detected or forced format.
+    pub format: String,
+    /// `none`, `gzip` or `zstd`.
+    pub compression: String,
+    /// Records read from it.
+    pub records: u64,
+    /// A read error that stopped it early, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Earliest and latest event time, RFC 3339 UTC; null when no event had a time.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Window {
+    /// Earliest.
+    pub start: Option<String>,
+    /// Latest.
+    pub end: Option<String>,
+}
+
+/// The accounting identity: `lines_read = events + multiline_merged + unparsed`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Totals {
+    /// Records read (lines; elements of a JSON array).
+    pub lines_read: u64,
+    /// Events mined.
+    pub events: u64,
+    /// Lines joined into multi-line events.
+    pub multiline_merged: u64,
+    /// Records that could not be decoded.
+    pub unparsed: u64,
+}
+
+/// Unparsed records.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct UnparsedReport {
+    /// Count per reason.
+    pub by_reason: BTreeMap<String, u64>,
+    /// The first few of each input.
+    pub samples: Vec<UnparsedSampleReport>,
+}
+
+/// One unparsed record.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnparsedSampleReport {
+    /// `input:line`.
+    pub position: String,
+    /// Why.
+    pub reason: String,
+    /// Its first bytes.
+    pub sample: String,
+}
+
+pub use UnparsedSampleReport as UnparsedSample;
+
+/// One service.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceReport {
+    /// Its name (`(unknown)` when the records named none).
+    pub name: String,
+    /// Events.
+    pub count: u64,
+    /// Events of severity ERROR and above.
+    pub errors: u64,
+    /// Events of severity WARNING.
+    pub warnings: u64,
+    /// Its patterns by count, most first: `(pattern id, count)`; at most five.
+    pub top_patterns: Vec<(PatternId, u64)>,
+}
+
+/// One pattern.
+#[derive(Clone, Debug, Serialize)]
+pub struct PatternReport {
+    /// Stable id: hash of the template.
+    pub id: PatternId,
+    /// The template; variables are `<*>`.
+    pub template: String,
+    /// Events.
+    pub count: u64,
+    /// The highest severity among its events.
+    pub severity: Severity,
+    /// Events per severity.
+    pub severities: BTreeMap<Severity, u64>,
+    /// Services it occurs in, by name.
+    pub services: Vec<String>,
+    /// Events per service.
+    pub service_counts: BTreeMap<String, u64>,
+    /// Earliest event time.
+    pub first_seen: Option<String>,
+    /// Latest event time.
+    pub last_seen: Option<String>,
+    /// Events per UTC minute (`YYYY-MM-DDTHH:MM:00Z`), minutes without events left out.
+    pub per_minute: BTreeMap<String, u64>,
+    /// Up to three redacted samples.
+    pub samples: Vec<SampleReport>,
+}
+
+/// One sample.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleReport {
+    /// `input:line`.
+    pub position: String,
+    /// Its time.
+    pub timestamp: Option<String>,
+    /// The record (compact JSON or text), redacted.
+    pub record: String,
+}
+
+/// The error timeline over severity ERROR and above, per UTC minute.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TimelineReport {
+    /// First minute with an error.
+    pub first_error_minute: Option<String>,
+    /// Earliest minute with the most errors.
+    pub peak_minute: Option<String>,
+    /// Errors in the peak minute.
+    pub peak_errors_per_minute: u64,
+    /// Errors in the last minute of the window ("rate now").
+    pub last_minute_errors: u64,
+    /// All errors with a time.
+    pub error_events: u64,
+    /// Errors per minute, minutes without errors left out.
+    pub errors_per_minute: BTreeMap<String, u64>,
+}
