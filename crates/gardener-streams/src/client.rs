@@ -587,4 +587,25 @@ mod tests {
         assert_eq!(map.get("lag").and_then(as_u64), None);
         assert_eq!(map.get("entries-read").and_then(as_u64), None);
     }
+
+    #[test]
+    fn a_key_that_vanished_or_changed_type_after_scan_is_a_vanished_look() {
+        let server = gardener_test::RedisServer::start();
+        let mut server_conn = Server::connect(&server.url(), Duration::from_secs(2)).unwrap();
+        let node = &mut server_conn.nodes[0];
+        // Discovery saw these keys; by the time XINFO runs one is gone, one is a string.
+        let _: () = redis::cmd("SET")
+            .arg("now-a-string")
+            .arg("x")
+            .query(&mut node.conn)
+            .unwrap();
+        assert!(matches!(
+            node.look("gone", 0, None).unwrap(),
+            Look::Vanished
+        ));
+        assert!(matches!(
+            node.look("now-a-string", 0, Some((10, 5))).unwrap(),
+            Look::Vanished
+        ));
+    }
 }
