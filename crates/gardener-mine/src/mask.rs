@@ -143,7 +143,7 @@ pub(crate) fn mask_token<S: SpanSink>(token: &[u8], out: &mut Vec<u8>, spans: &m
         // A value after `=`.
         if prev == b'=' {
             let end = value_end(token, pos);
-            if end > pos {
+            if end > pos && value_is_variable(&token[pos..end]) {
                 emit_wild(out, spans, pos, end);
                 pos = end;
                 prev = 0;
@@ -229,6 +229,14 @@ fn value_end(token: &[u8], start: usize) -> usize {
     end
 }
 
+/// A value after `=` is masked whole when it holds a digit, a path or URL separator or an
+/// `@`; a plain word (`tty=ssh`, `acpi=force`) is left to the clustering step.
+fn value_is_variable(value: &[u8]) -> bool {
+    value
+        .iter()
+        .any(|&b| is_digit(b) || matches!(b, b'/' | b':' | b'@'))
+}
+
 fn scheme_len(token: &[u8], start: usize) -> usize {
     let mut i = start;
     while i < token.len()
@@ -306,6 +314,24 @@ fn is_uuid(seg: &[u8]) -> bool {
         })
 }
 
+/// English month and weekday names, abbreviated or full, capitalised or upper case: parts of
+/// a timestamp.
+fn is_calendar_word(seg: &[u8]) -> bool {
+    const WORDS: [&[u8]; 19] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"sept", b"oct",
+        b"nov", b"dec", b"mon", b"tue", b"wed", b"thu", b"fri", b"sat",
+    ];
+    if seg.len() < 3 || seg.len() > 4 || !seg[0].is_ascii_uppercase() {
+        return false;
+    }
+    let mut lower = [0u8; 4];
+    for (l, b) in lower.iter_mut().zip(seg) {
+        *l = b.to_ascii_lowercase();
+    }
+    let lower = &lower[..seg.len()];
+    lower == b"sun" || WORDS.contains(&lower)
+}
+
 fn is_email(seg: &[u8]) -> bool {
     let Some(at) = seg.iter().position(|&b| b == b'@') else {
         return false;
@@ -328,7 +354,7 @@ fn mask_segment<S: SpanSink>(
 ) {
     let seg = &token[start..end];
     if !digits {
-        if is_email(seg) || is_uuid(seg) {
+        if is_email(seg) || is_uuid(seg) || is_calendar_word(seg) {
             emit_wild(out, spans, start, end);
         } else {
             out.extend_from_slice(seg);
@@ -337,6 +363,14 @@ fn mask_segment<S: SpanSink>(
     }
     if is_uuid(seg) {
         emit_wild(out, spans, start, end);
+        return;
+    }
+    // A word with one trailing digit names a thing (`ssh2`, `eth0`, `tty1`): keep it.
+    if seg.len() >= 3
+        && is_digit(seg[seg.len() - 1])
+        && seg[..seg.len() - 1].iter().all(|&b| is_alpha(b))
+    {
+        out.extend_from_slice(seg);
         return;
     }
     // `-`-separated parts that all hold a digit: `2017-07-08` -> `<*>-<*>-<*>`.

@@ -101,8 +101,11 @@ fn masks_quoted_values() {
 }
 
 #[test]
-fn masks_values_after_equals_even_words() {
-    assert_eq!(masked("user=root"), "user=<*>");
+fn masks_values_after_equals_with_digits_or_paths() {
+    // a plain word value is left to the clustering step
+    assert_eq!(masked("tty=ssh"), "tty=ssh");
+    assert_eq!(masked("rhost=node-a.example.com:22"), "rhost=<*>");
+    assert_eq!(masked("home=/home/bob"), "home=<*>");
     assert_eq!(masked("(uid=0)"), "(uid=<*>)");
     assert_eq!(
         masked("type=40006,7140.0,old=6900.0"),
@@ -158,4 +161,23 @@ fn splits_tokens_on_any_whitespace_and_caps_their_number() {
 fn non_ascii_text_stays_valid_and_literal() {
     assert_eq!(masked("größe"), "größe");
     assert_eq!(masked("ошибка=42"), "ошибка=<*>");
+}
+
+#[test]
+fn masks_month_and_weekday_names() {
+    assert_eq!(masked("Jul"), "<*>");
+    assert_eq!(masked("Sun"), "<*>");
+    assert_eq!(masked("SEPT"), "<*>");
+    // lower case words and longer words stay
+    assert_eq!(masked("may"), "may");
+    assert_eq!(masked("Sunday"), "Sunday");
+    assert_eq!(masked("Monitor"), "Monitor");
+}
+
+#[test]
+fn keeps_a_word_with_one_trailing_digit() {
+    assert_eq!(masked("ssh2"), "ssh2");
+    assert_eq!(masked("eth0"), "eth0");
+    assert_eq!(masked("storage234"), "<*>");
+    assert_eq!(masked("v4"), "<*>");
 }
