@@ -171,6 +171,19 @@ fn info_field(text: &str, name: &str) -> Option<String> {
     })
 }
 
+/// Opens and closes a TCP connection to check the address answers within `timeout`.
+fn probe_tcp(host: &str, port: u16, timeout: Duration) -> std::io::Result<()> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "host resolves to no address");
+    for addr in (host, port).to_socket_addrs()? {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(_) => return Ok(()),
+            Err(error) => last = error,
+        }
+    }
+    Err(last)
+}
+
 /// Maps a client error to the run-level error it means.
 fn classify(addr: &str, command: &str, source: RedisError) -> StreamsError {
     let code = source.code().unwrap_or_default().to_owned();
@@ -209,13 +222,24 @@ fn is_vanished(error: &RedisError) -> bool {
 impl Node {
     fn open(info: redis::ConnectionInfo, timeout: Duration) -> Result<Self, StreamsError> {
         let addr = info.addr().to_string();
-        let client = redis::Client::open(info).map_err(|source| StreamsError::Connect {
+        let client = redis::Client::open(info.clone()).map_err(|source| StreamsError::Connect {
             addr: addr.clone(),
             source,
         })?;
-        let conn = client
-            .get_connection_with_timeout(timeout)
-            .map_err(|source| classify(&addr, "connect", source))?;
+        let conn = match info.addr() {
+            // redis-rs 1.2 unwraps a failed TLS handshake on its timeout path (fixed in 1.3,
+            // which needs rust 1.88): probe TCP with the timeout ourselves, then use the
+            // untimed path, which returns handshake errors.
+            ConnectionAddr::TcpTls { host, port, .. } => {
+                probe_tcp(host, *port, timeout).map_err(|source| StreamsError::Connect {
+                    addr: addr.clone(),
+                    source: RedisError::from(source),
+                })?;
+                client.get_connection()
+            }
+            _ => client.get_connection_with_timeout(timeout),
+        }
+        .map_err(|source| classify(&addr, "connect", source))?;
         conn.set_read_timeout(Some(timeout))
             .map_err(|source| classify(&addr, "connect", source))?;
         conn.set_write_timeout(Some(timeout))
