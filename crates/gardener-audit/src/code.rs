@@ -135,8 +135,10 @@ fn strip_refs(mut tokens: &[Token]) -> &[Token] {
 }
 
 /// Collects `NAME = "literal"` bindings (with `const`, `final`, `:=`, type annotations).
+/// Outside Go only `UPPER_CASE` names or names after `const`/`final`/`static`/`let`/`var`
+/// count, so a keyword argument `f(name="x")` never becomes a constant.
 #[must_use]
-pub fn constants(tokens: &[Token]) -> Vec<Constant> {
+pub fn constants(lang: Lang, tokens: &[Token]) -> Vec<Constant> {
     let mut out = Vec::new();
     for i in 1..tokens.len().saturating_sub(1) {
         if !tokens[i].is_punct('=') {
@@ -151,7 +153,7 @@ pub fn constants(tokens: &[Token]) -> Vec<Constant> {
         {
             continue;
         }
-        if let Some(name) = bound_name(tokens, i) {
+        if let Some(name) = bound_name(lang, tokens, i) {
             out.push(Constant {
                 name: name.to_owned(),
                 value: value.to_owned(),
@@ -162,12 +164,15 @@ pub fn constants(tokens: &[Token]) -> Vec<Constant> {
 }
 
 /// The name bound by the `=` at `eq`, if it looks like a constant binding.
-fn bound_name(tokens: &[Token], eq: usize) -> Option<&str> {
+fn bound_name(lang: Lang, tokens: &[Token], eq: usize) -> Option<&str> {
     let before = &tokens[eq - 1];
     if before.kind == Kind::Punct && matches!(before.text.as_str(), "=" | "!" | "<" | ">") {
         return None;
     }
-    let name_at = if before.kind == Kind::Ident {
+    let annotated = eq >= 2
+        && tokens[eq - 2].kind == Kind::Punct
+        && matches!(tokens[eq - 2].text.as_str(), ":" | "&" | "<" | "[");
+    let name_at = if before.kind == Kind::Ident && !annotated {
         eq - 1
     } else if before.is_punct(':') && eq >= 2 && tokens[eq - 2].kind == Kind::Ident {
         eq - 2 // Go `name := "x"`
@@ -197,7 +202,12 @@ fn bound_name(tokens: &[Token], eq: usize) -> Option<&str> {
             tokens[name_at - 1].text.as_str(),
             "const" | "final" | "static" | "String" | "let" | "var"
         );
-    (is_upper_name(name) || declared).then_some(name)
+    // Go: `const ( name = "x" )` blocks and `name := "x"`; a struct field `F: "x"` or a
+    // selector `a.b = "x"` is not a binding.
+    let go_binding = lang == Lang::Go
+        && !(name_at > 0
+            && (tokens[name_at - 1].is_punct('.') || tokens[name_at - 1].is_punct(',')));
+    (is_upper_name(name) || declared || go_binding).then_some(name)
 }
 
 /// `ORDERS_STREAM`, `REDIS_URL`: the usual spelling of constants and environment variables.
@@ -305,7 +315,7 @@ pub fn env_reads(
         if let Some((read, end)) = found {
             let start = path_start(tokens, i);
             if read.default.is_some() && start >= 2 && tokens[start - 1].is_punct('=') {
-                if let Some(name) = bound_name(tokens, start - 1) {
+                if let Some(name) = bound_name(lang, tokens, start - 1) {
                     bound.push(Constant {
                         name: name.to_owned(),
                         value: read.default.clone().unwrap_or_default(),

@@ -92,12 +92,19 @@ impl fmt::Display for DriftKind {
 
 /// A place in the scanned tree: a path relative to the audited directory (with `/`) and a
 /// 1-based line; line 0 for runtime-only findings (`file` is then `redis:<key>`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Serialised as the `file:line` string.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
     /// Relative path.
     pub file: String,
     /// 1-based line, 0 when the finding has no line.
     pub line: u32,
+}
+
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 impl fmt::Display for Location {

@@ -268,6 +268,9 @@ pub fn runtime(facts: &Facts, state: &RuntimeState, patterns: &[String], out: &m
                 continue;
             }
             if let Some(runtime_name) = live.groups.iter().find(|g| similar(g, group)) {
+                if groups.contains_key(runtime_name.as_str()) {
+                    continue; // both spellings are in code: reported by the static rule
+                }
                 out.push(Drift::new(
                     DriftKind::GroupNameMismatch,
                     format!("{stream}/{group}"),

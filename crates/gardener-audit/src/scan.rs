@@ -146,7 +146,7 @@ pub fn scan(root: &Path, patterns: &[String]) -> Result<Facts, AuditError> {
             FileKind::Code(lang) => {
                 facts.stats.code_files += 1;
                 let tokens = lexer::lex(lang, &text);
-                let constants = code::constants(&tokens);
+                let constants = code::constants(lang, &tokens);
                 code_files.push(CodeFile {
                     rel,
                     lang,

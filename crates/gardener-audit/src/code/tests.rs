@@ -3,7 +3,7 @@ use crate::lexer::lex;
 
 fn reads(lang: Lang, src: &str) -> Vec<(String, Option<String>)> {
     let tokens = lex(lang, src);
-    let local = constants(&tokens);
+    let local = constants(lang, &tokens);
     let global = Constants::default();
     let resolver = Resolver::new(&local, &global);
     env_reads(lang, &tokens, &resolver)
@@ -19,7 +19,7 @@ fn read(name: &str, default: Option<&str>) -> (String, Option<String>) {
 
 fn uses(lang: Lang, src: &str) -> Vec<(String, Option<String>, StreamRole)> {
     let tokens = lex(lang, src);
-    let local = constants(&tokens);
+    let local = constants(lang, &tokens);
     let global = Constants::default();
     let resolver = Resolver::new(&local, &global);
     stream_uses(lang, &tokens, &resolver, &["stream:*".to_owned()])
@@ -205,4 +205,31 @@ fn glob_matches_stars_and_question_marks() {
     assert!(glob_match("q?", "q1"));
     assert!(!glob_match("stream:*", "publishing to stream:orders"));
     assert!(!glob_match("q?", "q12"));
+}
+
+#[test]
+fn go_const_blocks_bind_lower_case_names_but_python_keyword_arguments_do_not() {
+    let go = constants(
+        Lang::Go,
+        &lex(
+            Lang::Go,
+            "const (\n\tstream = \"stream:a\"\n\tgroup  = \"g\"\n)\nx := T{Name: \"n\"}",
+        ),
+    );
+    assert_eq!(
+        go.iter()
+            .map(|c| (c.name.as_str(), c.value.as_str()))
+            .collect::<Vec<_>>(),
+        [("stream", "stream:a"), ("group", "g")]
+    );
+    let py = constants(
+        Lang::Python,
+        &lex(Lang::Python, "f(name=\"x\")\nSTREAM: str = \"stream:b\""),
+    );
+    assert_eq!(
+        py.iter()
+            .map(|c| (c.name.as_str(), c.value.as_str()))
+            .collect::<Vec<_>>(),
+        [("STREAM", "stream:b")]
+    );
 }
