@@ -219,15 +219,20 @@ mod tests {
     }
 
     fn event() -> impl Strategy<Value = Event> {
-        (0u8..5, 0u8..3, 0usize..9, proptest::option::of(0i64..7200), 0u32..10_000).prop_map(
-            |(pattern, service, severity, second, line)| Event {
+        (
+            0u8..5,
+            0u8..3,
+            0usize..9,
+            proptest::option::of(0i64..7200),
+            0u32..10_000,
+        )
+            .prop_map(|(pattern, service, severity, second, line)| Event {
                 pattern,
                 service,
                 severity,
                 second,
                 line,
-            },
-        )
+            })
     }
 
     fn summarise(events: &[Event]) -> Summary<u8> {

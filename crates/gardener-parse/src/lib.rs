@@ -24,7 +24,7 @@ pub mod stack;
 mod time;
 
 pub use assemble::{Assembled, Assembler};
-pub use decode::{Decoded, Decoder, DecoderConfig};
+pub use decode::{Decoded, Decoder, DecoderConfig, text_of};
 pub use detect::{Format, detect};
 pub use record::{Payload, Record};
 pub use time::parse_timestamp;

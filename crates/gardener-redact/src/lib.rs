@@ -60,9 +60,21 @@ impl Redactor {
                 r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)",
                 0,
             ),
-            rule("jwt", r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}", 0),
-            rule("bearer", r"(?i)\b(?:bearer|basic)\s+([A-Za-z0-9._~+/=-]{12,})", 1),
-            rule("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})", 0),
+            rule(
+                "jwt",
+                r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}",
+                0,
+            ),
+            rule(
+                "bearer",
+                r"(?i)\b(?:bearer|basic)\s+([A-Za-z0-9._~+/=-]{12,})",
+                1,
+            ),
+            rule(
+                "github-token",
+                r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",
+                0,
+            ),
             rule("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", 0),
             rule("aws-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0),
             rule("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}", 0),
@@ -163,13 +175,22 @@ mod tests {
         let redactor = Redactor::new();
         let cases = [
             ("db login failed: password=hunter2 user=app", "hunter2"),
-            (r#"{"api_key": "AbCdEf0123456789xyz", "msg": "x"}"#, "AbCdEf0123456789xyz"),
-            ("Authorization: Bearer abcdefghijklmnop.qrstuv", "abcdefghijklmnop"),
+            (
+                r#"{"api_key": "AbCdEf0123456789xyz", "msg": "x"}"#,
+                "AbCdEf0123456789xyz",
+            ),
+            (
+                "Authorization: Bearer abcdefghijklmnop.qrstuv",
+                "abcdefghijklmnop",
+            ),
             (
                 "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJlLXZhbHVl used",
                 "eyJhbGciOiJIUzI1NiJ9",
             ),
-            ("push with ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ012345 failed", "ghp_aBcDeF"),
+            (
+                "push with ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ012345 failed",
+                "ghp_aBcDeF",
+            ),
             ("aws AKIAIOSFODNN7EXAMPLE denied", "AKIAIOSFODNN7EXAMPLE"),
             ("connect postgres://app:s3cr3tPass@db:5432/x", "s3cr3tPass"),
             ("Cookie: session=abc123def456; theme=dark", "abc123def456"),
@@ -178,8 +199,14 @@ mod tests {
                 "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
                 "MIIEowIBAAKCAQEA",
             ),
-            ("openai key sk-proj-abcdefghijklmnopqrstuvwx rejected", "sk-proj-abcdef"),
-            ("stripe sk_live_abcdefghij1234 charge", "sk_live_abcdefghij1234"),
+            (
+                "openai key sk-proj-abcdefghijklmnopqrstuvwx rejected",
+                "sk-proj-abcdef",
+            ),
+            (
+                "stripe sk_live_abcdefghij1234 charge",
+                "sk_live_abcdefghij1234",
+            ),
         ];
         for (text, secret) in cases {
             let out = redactor.redact(text);
@@ -191,7 +218,8 @@ mod tests {
     #[test]
     fn ordinary_text_is_untouched() {
         let redactor = Redactor::new();
-        let text = "Database connection attempt 2/5 failed: connection refused (token bucket empty)";
+        let text =
+            "Database connection attempt 2/5 failed: connection refused (token bucket empty)";
         assert_eq!(redactor.redact(text), text);
     }
 
@@ -199,7 +227,10 @@ mod tests {
     fn user_rules_replace_their_secret_group() {
         let redactor =
             Redactor::with_user_rules(&[r"customer=(?P<secret>C\d+)".to_owned()]).unwrap();
-        assert_eq!(redactor.redact("refund customer=C12345 ok"), "refund customer=[REDACTED:custom] ok");
+        assert_eq!(
+            redactor.redact("refund customer=C12345 ok"),
+            "refund customer=[REDACTED:custom] ok"
+        );
         assert!(Redactor::with_user_rules(&["(".to_owned()]).is_err());
     }
 }

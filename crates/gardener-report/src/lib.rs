@@ -12,5 +12,5 @@ mod model;
 
 pub use model::{
     InputReport, PatternReport, Report, SampleReport, ServiceReport, TimelineReport, Totals,
-    UnparsedReport, Window,
+    UnparsedReport, UnparsedSampleReport, Window,
 };

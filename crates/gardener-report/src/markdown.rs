@@ -119,7 +119,11 @@ fn top_patterns(out: &mut String, report: &Report) {
     }
     out.push('\n');
     for pattern in worrying.iter().take(DETAILED_PATTERNS) {
-        let _ = writeln!(out, "### `{}` · {} × {}\n", pattern.id, pattern.count, pattern.severity);
+        let _ = writeln!(
+            out,
+            "### `{}` · {} × {}\n",
+            pattern.id, pattern.count, pattern.severity
+        );
         let _ = writeln!(out, "{}\n", fenced(&pattern.template, "text"));
         if let Some(sample) = pattern.samples.first() {
             let _ = writeln!(out, "Sample from {}:\n", sample.position);
@@ -308,7 +312,10 @@ mod tests {
 
     #[test]
     fn cells_escape_separators_and_markup() {
-        assert_eq!(cell("a|b <*> *x*\nnext"), "a\\|b &lt;\\*&gt; \\*x\\* ⏎ next");
+        assert_eq!(
+            cell("a|b <*> *x*\nnext"),
+            "a\\|b &lt;\\*&gt; \\*x\\* ⏎ next"
+        );
     }
 
     #[test]
@@ -320,9 +327,15 @@ mod tests {
     fn a_table_with_hostile_cells_stays_a_table() {
         let row = format!("| {} | {} |", cell("x | y"), cell("`<*>`\n|"));
         let table = format!("| A | B |\n|---|---|\n{row}\n");
-        let parser = pulldown_cmark::Parser::new_ext(&table, pulldown_cmark::Options::ENABLE_TABLES);
+        let parser =
+            pulldown_cmark::Parser::new_ext(&table, pulldown_cmark::Options::ENABLE_TABLES);
         let cells = parser
-            .filter(|event| matches!(event, pulldown_cmark::Event::Start(pulldown_cmark::Tag::TableCell)))
+            .filter(|event| {
+                matches!(
+                    event,
+                    pulldown_cmark::Event::Start(pulldown_cmark::Tag::TableCell)
+                )
+            })
             .count();
         assert_eq!(cells, 4);
     }

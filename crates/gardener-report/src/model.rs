@@ -86,8 +86,6 @@ pub struct UnparsedSampleReport {
     pub sample: String,
 }
 
-pub use UnparsedSampleReport as UnparsedSample;
-
 /// One service.
 #[derive(Clone, Debug, Serialize)]
 pub struct ServiceReport {

@@ -1,0 +1,97 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Log Gardener turns log exports and streams into a triage worklog whose numbers are exact.
+#[derive(Debug, Parser)]
+#[command(name = "gardener", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse logs and write the worklog (`worklog.md`) and `report.json`.
+    Analyze(AnalyzeArgs),
+    /// Mine patterns only and print them with their counts.
+    Patterns(InputArgs),
+}
+
+/// Where logs come from and how to read them.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files, directories, globs, or `-` for standard input. gzip and zstd are recognised by
+    /// their first bytes.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+
+    /// The input format; detected per input when not given.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+
+    /// A JSON field holding the message to mine, tried before the defaults (`message`, `msg`,
+    /// `log`, `textPayload`, `event`, ...). Repeatable.
+    #[arg(long = "message-field", value_name = "FIELD")]
+    pub message_fields: Vec<String>,
+
+    /// A field naming the service (a dotted path into JSON, e.g. `jsonPayload.context.app`),
+    /// overriding the built-in rules.
+    #[arg(long, value_name = "FIELD")]
+    pub service_field: Option<String>,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Arguments of `gardener analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Folder for `worklog.md` and `report.json`.
+    #[arg(long, short, default_value = "gardener-report", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Also write one CSV row per event: `position,insert_id,pattern_id`.
+    #[arg(long, value_name = "FILE")]
+    pub assignments: Option<PathBuf>,
+
+    /// Print nothing on the terminal but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `--format` values.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FormatArg {
+    /// A JSON array of Cloud Logging entries (`gcloud logging read --format=json`).
+    GcpArray,
+    /// Cloud Logging entries, one per line.
+    GcpNdjson,
+    /// JSON objects, one per line.
+    Json,
+    /// logfmt lines.
+    Logfmt,
+    /// Plain text lines.
+    Plain,
+}
+
+impl From<FormatArg> for gardener_parse::Format {
+    fn from(value: FormatArg) -> Self {
+        match value {
+            FormatArg::GcpArray => Self::GcpArray,
+            FormatArg::GcpNdjson => Self::GcpNdjson,
+            FormatArg::Json => Self::JsonLines,
+            FormatArg::Logfmt => Self::Logfmt,
+            FormatArg::Plain => Self::Plain,
+        }
+    }
+}

@@ -1,0 +1,596 @@
+//! The analysis pipeline: read → decode → assemble → mine → aggregate → report model.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use gardener_analyze::{
+    Accounting, Group, Sample, Summary, Timeline, minute_of, minute_text, sample_rank,
+};
+use gardener_core::{PatternId, Severity};
+use gardener_ingest::{ArrayItem, ArrayReader, Compression, InputSource, Line, LineReader};
+use gardener_mine::{MessageKey, Miner, MinerConfig};
+use gardener_parse::{Assembled, Assembler, Decoded, Decoder, DecoderConfig, Format, Record};
+use gardener_redact::Redactor;
+use gardener_report::{
+    InputReport, PatternReport, Report, SampleReport, ServiceReport, TimelineReport, Totals,
+    UnparsedReport, Window,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// What the pipeline is told.
+pub struct Options {
+    /// Inputs as given on the command line.
+    pub inputs: Vec<String>,
+    /// A forced format.
+    pub format: Option<Format>,
+    /// Decoder settings.
+    pub decoder: DecoderConfig,
+    /// Where to write assignments, if asked.
+    pub assignments: Option<PathBuf>,
+    /// Show a progress bar (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// The result of a run.
+pub struct Analysis {
+    /// The report model.
+    pub report: Report,
+    /// Inputs that failed part-way or could not be opened, as messages.
+    pub input_errors: Vec<String>,
+}
+
+struct State {
+    decoder: Decoder,
+    miner: Miner,
+    redactor: Redactor,
+    summary: Summary<MessageKey>,
+    accounting: Accounting,
+    assignments: Option<BufWriter<File>>,
+    /// Message keys written to the assignments scratch file, by index.
+    assignment_keys: BTreeMap<u32, MessageKey>,
+}
+
+/// Runs the pipeline over every input.
+///
+/// # Errors
+///
+/// An input that does not exist (before anything is read), or an output that cannot be
+/// written. Inputs that fail while being read are reported in [`Analysis::input_errors`] and the
+/// rest is analysed.
+pub fn run(options: &Options) -> anyhow::Result<Analysis> {
+    let sources = gardener_ingest::expand(&options.inputs)?;
+    let assignments_tmp = options
+        .assignments
+        .as_ref()
+        .map(|path| path.with_extension("partial"));
+    let assignments = match &assignments_tmp {
+        Some(path) => {
+            Some(BufWriter::new(File::create(path).with_context(|| {
+                format!("cannot create `{}`", path.display())
+            })?))
+        }
+        None => None,
+    };
+    let mut state = State {
+        decoder: Decoder::new(options.decoder.clone()),
+        miner: Miner::new(MinerConfig::default()),
+        redactor: Redactor::new(),
+        summary: Summary::new(),
+        accounting: Accounting::default(),
+        assignments,
+        assignment_keys: BTreeMap::new(),
+    };
+    let mut inputs = Vec::new();
+    let mut input_errors = Vec::new();
+    for source in &sources {
+        let name = source.display_name();
+        match read_source(source, options, &mut state) {
+            Ok(input) => {
+                if let Some(error) = &input.error {
+                    input_errors.push(format!("{name}: {error}"));
+                }
+                inputs.push(input);
+            }
+            Err(error) => {
+                let message = format!("{:#}", error);
+                input_errors.push(message.clone());
+                inputs.push(InputReport {
+                    name,
+                    format: "-".to_owned(),
+                    compression: "-".to_owned(),
+                    records: 0,
+                    error: Some(message),
+                });
+            }
+        }
+    }
+    let patterns = state.miner.finish();
+    if let (Some(writer), Some(tmp), Some(path)) = (
+        state.assignments.take(),
+        &assignments_tmp,
+        &options.assignments,
+    ) {
+        finish_assignments(writer, tmp, path, &patterns, &state.assignment_keys)?;
+    }
+    let mut templates: BTreeMap<PatternId, String> = BTreeMap::new();
+    let by_pattern = state.summary.rekey(|key| {
+        let index = patterns.pattern_of(*key);
+        let id = patterns.id(index);
+        templates
+            .entry(id)
+            .or_insert_with(|| patterns.template(index).to_owned());
+        id
+    });
+    let report = build_report(inputs, &state.accounting, &by_pattern, &templates);
+    Ok(Analysis {
+        report,
+        input_errors,
+    })
+}
+
+fn read_source(
+    source: &InputSource,
+    options: &Options,
+    state: &mut State,
+) -> anyhow::Result<InputReport> {
+    let name = source.display_name();
+    let (raw, length): (Box<dyn std::io::Read + Send>, Option<u64>) = match source {
+        InputSource::Stdin => (Box::new(std::io::stdin()), None),
+        InputSource::File(path) => {
+            let file =
+                File::open(path).with_context(|| format!("cannot open `{}`", path.display()))?;
+            let length = file.metadata().ok().map(|m| m.len());
+            (Box::new(file), length)
+        }
+    };
+    let bar = progress_bar(options.progress, length, &name);
+    let raw: Box<dyn std::io::Read + Send> = match &bar {
+        Some(bar) => Box::new(bar.wrap_read(raw)),
+        None => raw,
+    };
+    let mut opened =
+        gardener_ingest::open_reader(raw).with_context(|| format!("cannot read `{name}`"))?;
+    let head = opened
+        .reader
+        .fill_buf()
+        .with_context(|| format!("cannot read `{name}`"))?;
+    let format = options
+        .format
+        .unwrap_or_else(|| gardener_parse::detect(head));
+    let before = state.accounting.lines_read;
+    let result = if format.is_array() {
+        read_array(&name, format, opened.reader.as_mut(), state)
+    } else {
+        read_lines(&name, format, opened.reader.as_mut(), state)
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let compression = match opened.compression {
+        Compression::None => "none",
+        Compression::Gzip => "gzip",
+        Compression::Zstd => "zstd",
+    };
+    Ok(InputReport {
+        name,
+        format: format.as_str().to_owned(),
+        compression: compression.to_owned(),
+        records: state.accounting.lines_read - before,
+        error: result
+            .err()
+            .map(|error| format!("read stopped early: {error}; the records before it are counted")),
+    })
+}
+
+fn progress_bar(enabled: bool, length: Option<u64>, name: &str) -> Option<ProgressBar> {
+    use std::io::IsTerminal as _;
+    if !enabled || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let length = length.filter(|len| *len > 16 * 1024 * 1024)?;
+    let bar = ProgressBar::new(length);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(name.to_owned());
+    Some(bar)
+}
+
+fn read_array(
+    name: &str,
+    format: Format,
+    reader: &mut dyn BufRead,
+    state: &mut State,
+) -> std::io::Result<()> {
+    let mut array = ArrayReader::new(reader);
+    while let Some(item) = array.next_item()? {
+        match item {
+            ArrayItem::Element { line, bytes, .. } => match state.decoder.decode(format, bytes) {
+                Decoded::Record(record) => {
+                    state.accounting.event(0);
+                    let position = format!("{name}:{line}");
+                    event(state, &record, position, SampleSource::Json(bytes));
+                }
+                Decoded::Unparsed(reason) => {
+                    state.accounting.unparsed(name, line, &reason, bytes);
+                }
+            },
+            ArrayItem::Oversized {
+                line, length, head, ..
+            } => {
+                let reason = format!("oversized record: {length} bytes, over the 8 MiB cap");
+                state.accounting.unparsed(name, line, &reason, head);
+            }
+            ArrayItem::Garbage { line, reason, head } => {
+                state.accounting.unparsed(name, line, reason, head);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_lines(
+    name: &str,
+    format: Format,
+    reader: &mut dyn BufRead,
+    state: &mut State,
+) -> std::io::Result<()> {
+    let mut lines = LineReader::new(reader);
+    let assemble = matches!(format, Format::Plain | Format::Logfmt);
+    let mut assembler = Assembler::new();
+    let mut assembled = Vec::new();
+    let result = loop {
+        let line = match lines.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break Ok(()),
+            Err(error) => break Err(error),
+        };
+        match line {
+            Line::Oversized {
+                number,
+                length,
+                head,
+            } => {
+                let reason = format!("oversized line: {length} bytes, over the 8 MiB cap");
+                state.accounting.unparsed(name, number, &reason, head);
+            }
+            Line::Text { number, bytes } if assemble => {
+                match gardener_parse::text_of(bytes) {
+                    Ok(text) => {
+                        let decoder = &state.decoder;
+                        assembler.push(
+                            number,
+                            &text,
+                            |t| decoder.decode_text(format, t),
+                            &mut assembled,
+                        );
+                    }
+                    Err(reason) => state.accounting.unparsed(name, number, reason, bytes),
+                }
+                for item in assembled.drain(..) {
+                    assembled_item(name, item, state);
+                }
+            }
+            Line::Text { number, bytes } => match state.decoder.decode(format, bytes) {
+                Decoded::Record(record) => {
+                    state.accounting.event(0);
+                    let position = format!("{name}:{number}");
+                    event(state, &record, position, SampleSource::Json(bytes));
+                }
+                Decoded::Unparsed(reason) => {
+                    state.accounting.unparsed(name, number, &reason, bytes)
+                }
+            },
+        }
+    };
+    assembler.finish(&mut assembled);
+    for item in assembled.drain(..) {
+        assembled_item(name, item, state);
+    }
+    result
+}
+
+fn assembled_item(name: &str, item: Assembled, state: &mut State) {
+    match item {
+        Assembled::Event {
+            record,
+            line,
+            merged,
+        } => {
+            state.accounting.event(u64::from(merged));
+            let position = format!("{name}:{line}");
+            event(state, &record, position, SampleSource::Text);
+        }
+        Assembled::Blank { line } => state.accounting.unparsed(name, line, "empty line", b""),
+    }
+}
+
+enum SampleSource<'a> {
+    /// The record's raw JSON: the sample is its compact re-encoding.
+    Json(&'a [u8]),
+    /// A text record: the sample is its message.
+    Text,
+}
+
+fn event(state: &mut State, record: &Record, position: String, source: SampleSource<'_>) {
+    let signature = gardener_parse::stack::signature(&record.message);
+    let key = state.miner.observe(&signature);
+    let nanos = record
+        .timestamp
+        .map_or(0, |t| t.as_nanosecond())
+        .to_le_bytes();
+    let rank = sample_rank(&[
+        &nanos,
+        record.insert_id.as_deref().unwrap_or("").as_bytes(),
+        record.message.as_bytes(),
+    ]);
+    if let Some(writer) = &mut state.assignments {
+        state.assignment_keys.entry(key.index()).or_insert(key);
+        // Errors here surface when the file is finished.
+        let _ = writeln!(
+            writer,
+            "{},{},{}",
+            csv_field(&position),
+            csv_field(record.insert_id.as_deref().unwrap_or("")),
+            key.index()
+        );
+    }
+    let redactor = &state.redactor;
+    let timestamp = record.timestamp;
+    state.summary.add(
+        key,
+        &record.service,
+        record.severity,
+        timestamp,
+        rank,
+        || {
+            let text = match source {
+                SampleSource::Json(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
+                    .map_or_else(
+                        |_| String::from_utf8_lossy(bytes).into_owned(),
+                        |v| v.to_string(),
+                    ),
+                SampleSource::Text => record.message.clone(),
+            };
+            Sample {
+                position,
+                timestamp,
+                text: redactor.redact(&text).into_owned(),
+                rank,
+            }
+        },
+    );
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn finish_assignments(
+    writer: BufWriter<File>,
+    tmp: &PathBuf,
+    path: &PathBuf,
+    patterns: &gardener_mine::Patterns,
+    message_keys: &BTreeMap<u32, MessageKey>,
+) -> anyhow::Result<()> {
+    let file = writer
+        .into_inner()
+        .map_err(|error| error.into_error())
+        .with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    drop(file);
+    let keys: BTreeMap<u32, PatternId> = BTreeMap::new();
+    let mut keys = keys;
+    let input = std::io::BufReader::new(
+        File::open(tmp).with_context(|| format!("cannot read `{}`", tmp.display()))?,
+    );
+    let mut out = BufWriter::new(
+        File::create(path).with_context(|| format!("cannot create `{}`", path.display()))?,
+    );
+    writeln!(out, "position,insert_id,pattern_id")?;
+    for line in input.lines() {
+        let line = line?;
+        let Some((prefix, key)) = line.rsplit_once(',') else {
+            continue;
+        };
+        let key: u32 = key.parse().context("corrupt assignments scratch file")?;
+        let message_key = message_keys
+            .get(&key)
+            .context("corrupt assignments scratch file")?;
+        let id = *keys
+            .entry(key)
+            .or_insert_with(|| patterns.id(patterns.pattern_of(*message_key)));
+        writeln!(out, "{prefix},{id}")?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    std::fs::remove_file(tmp).ok();
+    Ok(())
+}
+
+#[allow(clippy::too_many_lines)]
+fn build_report(
+    inputs: Vec<InputReport>,
+    accounting: &Accounting,
+    summary: &Summary<PatternId>,
+    templates: &BTreeMap<PatternId, String>,
+) -> Report {
+    struct PatternAcc {
+        group: Group,
+        severities: BTreeMap<Severity, u64>,
+        services: BTreeMap<String, u64>,
+    }
+    let mut per_pattern: BTreeMap<PatternId, PatternAcc> = BTreeMap::new();
+    let mut per_service: BTreeMap<String, (u64, u64, u64, BTreeMap<PatternId, u64>)> =
+        BTreeMap::new();
+    let mut severities: BTreeMap<Severity, u64> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
+    let mut timeline = Timeline::default();
+    let mut window: (Option<jiff::Timestamp>, Option<jiff::Timestamp>) = (None, None);
+
+    for (key, group) in summary.groups() {
+        let service = if key.service.is_empty() {
+            "(unknown)".to_owned()
+        } else {
+            key.service.clone()
+        };
+        let acc = per_pattern
+            .entry(key.pattern)
+            .or_insert_with(|| PatternAcc {
+                group: Group::default(),
+                severities: BTreeMap::new(),
+                services: BTreeMap::new(),
+            });
+        acc.group.merge(group.clone());
+        *acc.severities.entry(key.severity).or_insert(0) += group.count;
+        *acc.services.entry(service.clone()).or_insert(0) += group.count;
+        let entry = per_service.entry(service).or_default();
+        entry.0 += group.count;
+        if key.severity.is_error() {
+            entry.1 += group.count;
+        } else if key.severity == Severity::Warning {
+            entry.2 += group.count;
+        }
+        *entry.3.entry(key.pattern).or_insert(0) += group.count;
+        *severities.entry(key.severity).or_insert(0) += group.count;
+        if key.severity.is_error() {
+            for (minute, count) in &group.minutes {
+                *timeline.errors_per_minute.entry(*minute).or_insert(0) += count;
+            }
+        }
+        if let Some(first) = group.first_seen {
+            window.0 = Some(window.0.map_or(first, |t| t.min(first)));
+        }
+        if let Some(last) = group.last_seen {
+            window.1 = Some(window.1.map_or(last, |t| t.max(last)));
+        }
+    }
+    timeline.window_last_minute = window.1.map(minute_of);
+
+    let text = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string());
+    let mut patterns: Vec<PatternReport> = per_pattern
+        .into_iter()
+        .map(|(id, acc)| PatternReport {
+            id,
+            template: templates.get(&id).cloned().unwrap_or_default(),
+            count: acc.group.count,
+            severity: acc
+                .severities
+                .keys()
+                .next_back()
+                .copied()
+                .unwrap_or(Severity::Default),
+            severities: acc.severities,
+            services: acc.services.keys().cloned().collect(),
+            service_counts: acc.services,
+            first_seen: text(acc.group.first_seen),
+            last_seen: text(acc.group.last_seen),
+            per_minute: acc
+                .group
+                .minutes
+                .iter()
+                .map(|(minute, count)| (minute_text(*minute), *count))
+                .collect(),
+            samples: {
+                let mut samples: Vec<SampleReport> = acc
+                    .group
+                    .samples
+                    .iter()
+                    .map(|sample| SampleReport {
+                        position: sample.position.clone(),
+                        timestamp: text(sample.timestamp),
+                        record: sample.text.clone(),
+                    })
+                    .collect();
+                samples
+                    .sort_by(|a, b| (&a.timestamp, &a.position).cmp(&(&b.timestamp, &b.position)));
+                samples
+            },
+        })
+        .collect();
+    patterns.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+
+    let mut services: Vec<ServiceReport> = per_service
+        .into_iter()
+        .map(|(name, (count, errors, warnings, by_pattern))| {
+            let mut top: Vec<(PatternId, u64)> = by_pattern.into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            top.truncate(5);
+            ServiceReport {
+                name,
+                count,
+                errors,
+                warnings,
+                top_patterns: top,
+            }
+        })
+        .collect();
+    services.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+
+    let peak = timeline.peak();
+    Report {
+        schema: "gardener.report/1",
+        generated_at: generated_at(),
+        inputs,
+        window: Window {
+            start: text(window.0),
+            end: text(window.1),
+        },
+        totals: Totals {
+            lines_read: accounting.lines_read,
+            events: accounting.events,
+            multiline_merged: accounting.multiline_merged,
+            unparsed: accounting.unparsed,
+        },
+        unparsed: UnparsedReport {
+            by_reason: accounting.unparsed_by_reason.clone(),
+            samples: accounting
+                .unparsed_samples
+                .iter()
+                .map(|s| gardener_report::UnparsedSampleReport {
+                    position: format!("{}:{}", s.input, s.line),
+                    reason: s.reason.clone(),
+                    sample: s.sample.clone(),
+                })
+                .collect(),
+        },
+        services,
+        severities,
+        patterns,
+        timeline: TimelineReport {
+            first_error_minute: timeline.first_error_minute().map(minute_text),
+            peak_minute: peak.map(|(minute, _)| minute_text(minute)),
+            peak_errors_per_minute: peak.map_or(0, |(_, count)| count),
+            last_minute_errors: timeline.last_minute_errors(),
+            error_events: timeline.total(),
+            errors_per_minute: timeline
+                .errors_per_minute
+                .iter()
+                .map(|(minute, count)| (minute_text(*minute), *count))
+                .collect(),
+        },
+    }
+}
+
+/// Now, or `SOURCE_DATE_EPOCH` when set (the reproducible-builds convention), so a run can be
+/// made byte-for-byte repeatable.
+fn generated_at() -> String {
+    if let Some(seconds) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+    {
+        if let Ok(t) = jiff::Timestamp::from_second(seconds) {
+            return t.to_string();
+        }
+    }
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())
+}
