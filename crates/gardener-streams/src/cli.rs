@@ -19,7 +19,7 @@ pub const DEFAULT_DLQ_PATTERNS: [&str; 5] = [
 /// `gardener streams`: health of the Redis Streams on a server or cluster. Read-only.
 #[derive(clap::Args, Debug, Clone)]
 pub struct StreamsArgs {
-    /// Server url: redis://[user:password@]host:port[/db], rediss:// for TLS. On a cluster
+    /// Server url: `redis://[user:password@]host:port[/db]`, `rediss://` for TLS. On a cluster
     /// node, every primary is scanned.
     #[arg(long, value_name = "URL")]
     pub redis: String,

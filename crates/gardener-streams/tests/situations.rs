@@ -309,3 +309,36 @@ fn print_snapshot_report() {
     let mut out = std::io::stdout();
     std::io::Write::write_all(&mut out, report.to_markdown().as_bytes()).unwrap();
 }
+
+#[test]
+#[ignore = "measurement: cargo test -p gardener-streams --test situations measure -- --ignored --nocapture"]
+fn measure_snapshot_of_1000_streams() {
+    let server = RedisServer::start();
+    let mut c = conn(&server.url());
+    let mut pipe = redis::pipe();
+    for i in 0..1000 {
+        pipe.cmd("XADD")
+            .arg(format!("s:{i}"))
+            .arg("*")
+            .arg("f")
+            .arg("v")
+            .ignore();
+        pipe.cmd("XGROUP")
+            .arg("CREATE")
+            .arg(format!("s:{i}"))
+            .arg("g")
+            .arg("0")
+            .ignore();
+    }
+    let _: () = pipe.query(&mut c).unwrap();
+    let started = std::time::Instant::now();
+    let report = collect(&server.url(), &[]);
+    let elapsed = started.elapsed();
+    assert_eq!(report.streams.len(), 1000);
+    let mut out = std::io::stdout();
+    std::io::Write::write_all(
+        &mut out,
+        format!("snapshot of 1000 streams x 1 group: {elapsed:?}\n").as_bytes(),
+    )
+    .unwrap();
+}
