@@ -82,7 +82,7 @@ impl Redactor {
             rule("api-key", r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}", 0),
             rule(
                 "url-credentials",
-                r"(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@",
+                r"(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@]*:([^\s@/]+)@",
                 1,
             ),
             rule(
@@ -193,6 +193,10 @@ mod tests {
             ),
             ("aws AKIAIOSFODNN7EXAMPLE denied", "AKIAIOSFODNN7EXAMPLE"),
             ("connect postgres://app:s3cr3tPass@db:5432/x", "s3cr3tPass"),
+            (
+                "REDIS_URL=redis://:s3cr3t-pass@10.12.0.3:6379/0",
+                "s3cr3t-pass",
+            ),
             ("Cookie: session=abc123def456; theme=dark", "abc123def456"),
             ("user alice@example.com logged in", "alice@example.com"),
             (

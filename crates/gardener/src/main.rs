@@ -3,8 +3,9 @@
 //! 2 failure). A closed pipe on stdout counts as success.
 
 mod cli;
-mod pipeline;
 mod terminal;
+
+use gardener::pipeline;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,42 @@
+//! Acceptance: a golden snapshot of `worklog.md` for the bundled example, with the
+//! run-specific values (generation time, the checkout's path) redacted.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use gardener::pipeline::{self, Options};
+use gardener_parse::DecoderConfig;
+
+#[test]
+fn worklog_of_the_bundled_example() {
+    let example =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/checkout-incident.json");
+    let analysis = pipeline::run(&Options {
+        inputs: vec![example.display().to_string()],
+        format: None,
+        decoder: DecoderConfig::default(),
+        assignments: None,
+        progress: false,
+    })
+    .unwrap();
+    let worklog = gardener_report::markdown::render(&analysis.report);
+    let prefix = example.parent().unwrap().display().to_string();
+    insta::with_settings!({filters => vec![
+        (r"- Generated: .*", "- Generated: [GENERATED]"),
+        (regex_escape(&prefix).as_str(), "[EXAMPLES]"),
+    ]}, {
+        insta::assert_snapshot!("checkout_incident_worklog", worklog);
+    });
+}
+
+fn regex_escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
