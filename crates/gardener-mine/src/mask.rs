@@ -30,6 +30,11 @@ const CLASS_DIGIT: u8 = 2;
 const CLASS_SPACE: u8 = 4;
 const CLASS_HEX: u8 = 8;
 const CLASS_ALPHA: u8 = 16;
+const CLASS_AT: u8 = 32;
+const CLASS_COLON: u8 = 64;
+/// Lead bytes of the multi-byte Unicode whitespace characters (U+0085, U+00A0, U+1680,
+/// U+2000..U+205F, U+3000): only these need a closer look.
+const CLASS_UNICODE_SPACE_LEAD: u8 = 128;
 
 static CLASSES: [u8; 256] = build_classes();
 
@@ -41,6 +46,12 @@ const fn build_classes() -> [u8; 256] {
         table[delims[i] as usize] = CLASS_DELIM;
         i += 1;
     }
+    table[b':' as usize] |= CLASS_COLON;
+    table[b'@' as usize] = CLASS_AT;
+    table[0xC2] = CLASS_UNICODE_SPACE_LEAD;
+    table[0xE1] = CLASS_UNICODE_SPACE_LEAD;
+    table[0xE2] = CLASS_UNICODE_SPACE_LEAD;
+    table[0xE3] = CLASS_UNICODE_SPACE_LEAD;
     let spaces = b" \t\n\r\x0b\x0c";
     i = 0;
     while i < spaces.len() {
@@ -117,6 +128,37 @@ impl SpanSink for Vec<(usize, usize)> {
 
 /// Masks one token (no whitespace inside) and appends the masked text to `out`.
 pub(crate) fn mask_token<S: SpanSink>(token: &[u8], out: &mut Vec<u8>, spans: &mut S) {
+    let mut classes = 0u8;
+    for &b in token {
+        classes |= class(b);
+    }
+    mask_classified(token, classes, out, spans);
+}
+
+/// [`mask_token`] when the OR of the byte classes of the token is already known.
+#[inline]
+pub(crate) fn mask_classified<S: SpanSink>(
+    token: &[u8],
+    classes: u8,
+    out: &mut Vec<u8>,
+    spans: &mut S,
+) {
+    if classes & (CLASS_DIGIT | CLASS_DELIM | CLASS_AT) == 0 {
+        // A plain word: the common case.
+        if is_calendar_word(token) || is_uuid(token) {
+            emit_wild(out, spans, 0, token.len());
+        } else {
+            push_bytes(out, token);
+        }
+        return;
+    }
+    if classes == CLASS_DIGIT | CLASS_HEX && !token.contains(&b'-') {
+        // Only digits (and dots or other class-less bytes): one number.
+        emit_wild(out, spans, 0, token.len());
+        return;
+    }
+    let colon = classes & CLASS_COLON != 0;
+    let url = colon && token.windows(3).any(|w| w == b"://");
     let len = token.len();
     let mut pos = 0;
     let mut prev: u8 = 0; // the delimiter before the current position, 0 at the token start
@@ -150,16 +192,16 @@ pub(crate) fn mask_token<S: SpanSink>(token: &[u8], out: &mut Vec<u8>, spans: &m
                 continue;
             }
         }
-        if let Some(end) = url_rest(token, pos) {
+        if let Some(end) = url.then(|| url_rest(token, pos)).flatten() {
             // `scheme://` then the rest
             let rest = pos + scheme_len(token, pos) + 3;
-            out.extend_from_slice(&token[pos..rest]);
+            push_bytes(out, &token[pos..rest]);
             emit_wild(out, spans, rest, end);
             pos = end;
             prev = 0;
             continue;
         }
-        if let Some(end) = ipv6_end(token, pos) {
+        if let Some(end) = colon.then(|| ipv6_end(token, pos)).flatten() {
             emit_wild(out, spans, pos, end);
             pos = end;
             prev = 0;
@@ -174,6 +216,19 @@ pub(crate) fn mask_token<S: SpanSink>(token: &[u8], out: &mut Vec<u8>, spans: &m
         mask_segment(token, pos, end, digits, out, spans);
         pos = end;
         prev = 0;
+    }
+}
+
+/// Appends a short slice without a `memmove` call (most segments are a few bytes).
+#[inline]
+fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.len() <= 16 {
+        out.reserve(bytes.len());
+        for &b in bytes {
+            out.push(b);
+        }
+    } else {
+        out.extend_from_slice(bytes);
     }
 }
 
@@ -357,7 +412,7 @@ fn mask_segment<S: SpanSink>(
         if is_email(seg) || is_uuid(seg) || is_calendar_word(seg) {
             emit_wild(out, spans, start, end);
         } else {
-            out.extend_from_slice(seg);
+            push_bytes(out, seg);
         }
         return;
     }
@@ -370,7 +425,7 @@ fn mask_segment<S: SpanSink>(
         && is_digit(seg[seg.len() - 1])
         && seg[..seg.len() - 1].iter().all(|&b| is_alpha(b))
     {
-        out.extend_from_slice(seg);
+        push_bytes(out, seg);
         return;
     }
     // `-`-separated parts that all hold a digit: `2017-07-08` -> `<*>-<*>-<*>`.
@@ -402,7 +457,7 @@ fn mask_segment<S: SpanSink>(
             let rest = word + seg[word..].iter().take_while(|&&b| b == sep).count();
             let tail = &seg[rest..];
             if !tail.is_empty() && !tail.iter().any(|&b| b == b'.' || b == b'-') {
-                out.extend_from_slice(&seg[..rest]);
+                push_bytes(out, &seg[..rest]);
                 emit_wild(out, spans, start + rest, end);
                 return;
             }
@@ -411,32 +466,25 @@ fn mask_segment<S: SpanSink>(
     emit_wild(out, spans, start, end);
 }
 
-/// True for the bytes that separate tokens (ASCII whitespace); other Unicode whitespace is
-/// handled by [`for_each_token`].
-#[inline]
-fn is_space(b: u8) -> bool {
-    class(b) & CLASS_SPACE != 0
-}
-
-/// Calls `f(start, end)` for each whitespace-separated token of `text`, at most `max_tokens`;
-/// the last allowed token runs to the end of the text (trailing whitespace excluded) when there
+/// Calls `f(start, end, tail, classes)` for each whitespace-separated token of `text`, at most `max_tokens`;
+/// `classes` is the OR of the byte classes of the token; the last allowed token runs to the end of the text (trailing whitespace excluded) when there
 /// are more. Returns true when the cap cut the line.
 pub(crate) fn for_each_token(
     text: &str,
     max_tokens: usize,
-    mut f: impl FnMut(usize, usize, bool),
+    mut f: impl FnMut(usize, usize, bool, u8),
 ) -> bool {
     let bytes = text.as_bytes();
-    let ascii = text.is_ascii();
     let len = bytes.len();
     let mut pos = 0;
     let mut count = 0;
     loop {
         // skip whitespace
         while pos < len {
-            if is_space(bytes[pos]) {
+            let c = class(bytes[pos]);
+            if c & CLASS_SPACE != 0 {
                 pos += 1;
-            } else if !ascii && bytes[pos] >= 0x80 {
+            } else if c & CLASS_UNICODE_SPACE_LEAD != 0 {
                 let w = unicode_space_len(text, pos);
                 if w == 0 {
                     break;
@@ -452,27 +500,26 @@ pub(crate) fn for_each_token(
         count += 1;
         if count == max_tokens {
             // the rest of the line, unless it is a single token anyway
-            let mut end = len;
-            while end > pos && text[..end].ends_with(char::is_whitespace) {
-                let c = text[..end].chars().next_back().map_or(1, char::len_utf8);
-                end -= c;
-            }
-            let single = !text[pos..end].contains(char::is_whitespace);
-            f(pos, end, !single);
+            let rest = text[pos..].trim_end();
+            let end = pos + rest.len();
+            let single = !rest.contains(char::is_whitespace);
+            let classes = bytes[pos..end].iter().fold(0, |acc, &b| acc | class(b));
+            f(pos, end, !single, classes);
             return !single;
         }
         let start = pos;
+        let mut classes = 0u8;
         while pos < len {
-            let b = bytes[pos];
-            if is_space(b) {
+            let c = class(bytes[pos]);
+            if c & (CLASS_SPACE | CLASS_UNICODE_SPACE_LEAD) != 0
+                && (c & CLASS_SPACE != 0 || unicode_space_len(text, pos) > 0)
+            {
                 break;
             }
-            if !ascii && b >= 0x80 && unicode_space_len(text, pos) > 0 {
-                break;
-            }
+            classes |= c;
             pos += 1;
         }
-        f(start, pos, false);
+        f(start, pos, false, classes);
     }
 }
 
@@ -516,7 +563,7 @@ impl MaskedLine {
 pub(crate) fn mask_with_spans(message: &str, max_tokens: usize) -> MaskedLine {
     let mut out = Vec::with_capacity(message.len());
     let mut tokens = Vec::new();
-    for_each_token(message, max_tokens, |start, end, tail| {
+    for_each_token(message, max_tokens, |start, end, tail, _| {
         if !out.is_empty() {
             out.push(b' ');
         }

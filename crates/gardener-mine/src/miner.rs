@@ -108,17 +108,21 @@ impl Miner {
         buf.clear();
         let bytes = message.as_bytes();
         let mut tokens: u32 = 0;
-        let capped = mask::for_each_token(message, self.config.max_tokens, |start, end, tail| {
-            if tokens > 0 {
-                buf.push(b' ');
-            }
-            tokens += 1;
-            if tail {
-                buf.extend_from_slice(WILD);
-            } else {
-                mask::mask_token(&bytes[start..end], buf, &mut NoSpans);
-            }
-        });
+        let capped = mask::for_each_token(
+            message,
+            self.config.max_tokens,
+            |start, end, tail, classes| {
+                if tokens > 0 {
+                    buf.push(b' ');
+                }
+                tokens += 1;
+                if tail {
+                    buf.extend_from_slice(WILD);
+                } else {
+                    mask::mask_classified(&bytes[start..end], classes, buf, &mut NoSpans);
+                }
+            },
+        );
         if capped {
             self.stats.lines_token_capped += 1;
         }

@@ -145,11 +145,11 @@ fn records_raw_spans_of_each_variable() {
 fn splits_tokens_on_any_whitespace_and_caps_their_number() {
     let text = "a\tb\nc  d\u{2003}e";
     let mut tokens = Vec::new();
-    let capped = for_each_token(text, 10, |s, e, _| tokens.push(&text[s..e]));
+    let capped = for_each_token(text, 10, |s, e, _, _| tokens.push(&text[s..e]));
     assert!(!capped);
     assert_eq!(tokens, ["a", "b", "c", "d", "e"]);
     let mut tokens = Vec::new();
-    let capped = for_each_token(text, 3, |s, e, tail| tokens.push((&text[s..e], tail)));
+    let capped = for_each_token(text, 3, |s, e, tail, _| tokens.push((&text[s..e], tail)));
     assert!(capped);
     assert_eq!(
         tokens,
