@@ -322,7 +322,10 @@ pub fn env_reads(
                     });
                 }
             }
-            if is_env_name(&read.name) {
+            // Cargo's compile-time variables (`env!("CARGO_PKG_NAME")`) are set by the build,
+            // never by a deployment.
+            let cargo_var = lang == Lang::Rust && read.name.starts_with("CARGO_");
+            if is_env_name(&read.name) && !cargo_var {
                 reads.push(read);
             }
             i = end.max(i + 1);
@@ -633,7 +636,7 @@ pub fn stream_uses(
                 call(cmd, &parts, token.line, resolver, &mut out);
             }
             Kind::Str if !token.dynamic => {
-                if let Some(cmd) = raw_command(&token.text) {
+                if let Some(cmd) = raw_command(&token.text).filter(|_| first_argument(tokens, i)) {
                     // `execute_command("XADD", ...)`, `rdb.Do(ctx, "XGROUP", "CREATE", ...)`:
                     // the command's arguments are the siblings after the literal.
                     if let Some(parts) = sibling_args(tokens, i) {
@@ -659,6 +662,23 @@ pub fn stream_uses(
         }
     }
     out
+}
+
+/// Is the token at `at` the first argument of a call or array (`call("XADD", ...)`,
+/// `["XADD", ...]`), or the first after a Go context (`Do(ctx, "XADD", ...)`)? A command
+/// name elsewhere (in a list of names, a `match` arm) is not a command being sent.
+fn first_argument(tokens: &[Token], at: usize) -> bool {
+    let opens = |t: &Token| t.is_punct('(') || t.is_punct('[');
+    match at {
+        0 => false,
+        _ if opens(&tokens[at - 1]) => true,
+        _ => {
+            at >= 3
+                && tokens[at - 1].is_punct(',')
+                && tokens[at - 2].kind == Kind::Ident
+                && opens(&tokens[at - 3])
+        }
+    }
 }
 
 /// A literal that is exactly a stream command name.

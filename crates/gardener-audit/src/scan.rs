@@ -96,10 +96,13 @@ fn classify(path: &Path) -> Option<FileKind> {
     }
 }
 
+/// A source file between the two passes. Tokens are not kept: holding every token of a large
+/// tree at once cost about 1 GiB on 158 MiB of Rust sources, so the second pass lexes again.
 struct CodeFile {
+    path: PathBuf,
     rel: String,
     lang: Lang,
-    tokens: Vec<Token>,
+    /// `NAME = "literal"` bindings, plus names bound to an env read's default.
     constants: Vec<Constant>,
 }
 
@@ -146,11 +149,17 @@ pub fn scan(root: &Path, patterns: &[String]) -> Result<Facts, AuditError> {
             FileKind::Code(lang) => {
                 facts.stats.code_files += 1;
                 let tokens = lexer::lex(lang, &text);
-                let constants = code::constants(lang, &tokens);
+                let mut constants = code::constants(lang, &tokens);
+                // `STREAM = os.getenv("S", "stream:x")` binds `STREAM` to the default; which
+                // variable is read does not matter here, so local resolution is enough.
+                let none = Constants::default();
+                let local = Resolver::new(&constants, &none);
+                let (_, bound) = code::env_reads(lang, &tokens, &local);
+                constants.extend(bound);
                 code_files.push(CodeFile {
+                    path: path.to_path_buf(),
                     rel,
                     lang,
-                    tokens,
                     constants,
                 });
             }
@@ -216,21 +225,28 @@ pub fn scan(root: &Path, patterns: &[String]) -> Result<Facts, AuditError> {
             },
         }
     }
-    collect_code(&code_files, patterns, &mut facts);
+    collect_code(&code_files, patterns, &mut facts)?;
     Ok(facts)
 }
 
-fn collect_code(files: &[CodeFile], patterns: &[String], facts: &mut Facts) {
+fn collect_code(
+    files: &[CodeFile],
+    patterns: &[String],
+    facts: &mut Facts,
+) -> Result<(), AuditError> {
     let mut constants = Constants::default();
     for file in files {
         constants.extend(&file.constants);
     }
-    // Reads whose default is bound to a constant (`STREAM = os.getenv("S", "stream:x")`)
-    // define constants too; they are only known after a first pass.
-    let mut bound_per_file = Vec::with_capacity(files.len());
     for file in files {
+        let bytes = std::fs::read(&file.path).map_err(|source| AuditError::Read {
+            path: file.path.clone(),
+            source,
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let tokens: Vec<Token> = lexer::lex(file.lang, &text);
         let resolver = Resolver::new(&file.constants, &constants);
-        let (reads, bound) = code::env_reads(file.lang, &file.tokens, &resolver);
+        let (reads, _) = code::env_reads(file.lang, &tokens, &resolver);
         for read in reads {
             facts.env_reads.push((
                 Location {
@@ -240,16 +256,7 @@ fn collect_code(files: &[CodeFile], patterns: &[String], facts: &mut Facts) {
                 read,
             ));
         }
-        bound_per_file.push(bound);
-    }
-    for bound in &bound_per_file {
-        constants.extend(bound);
-    }
-    for (file, bound) in files.iter().zip(&bound_per_file) {
-        let mut local = file.constants.clone();
-        local.extend(bound.iter().cloned());
-        let resolver = Resolver::new(&local, &constants);
-        for usage in code::stream_uses(file.lang, &file.tokens, &resolver, patterns) {
+        for usage in code::stream_uses(file.lang, &tokens, &resolver, patterns) {
             facts.streams.push((
                 Location {
                     file: file.rel.clone(),
@@ -259,6 +266,7 @@ fn collect_code(files: &[CodeFile], patterns: &[String], facts: &mut Facts) {
             ));
         }
     }
+    Ok(())
 }
 
 fn relative(root: &Path, path: &Path) -> String {

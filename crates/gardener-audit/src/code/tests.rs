@@ -78,13 +78,13 @@ x = environ["DIRECT"]
 }
 
 #[test]
-fn rust_go_and_java_env_reads() {
+fn rust_go_and_java_env_reads_leaving_out_cargo_build_variables() {
     assert_eq!(
         reads(
             Lang::Rust,
             r#"let p = std::env::var("PORT").unwrap_or_else(|_| "80".into()); env!("CARGO_PKG_NAME");"#
         ),
-        [read("PORT", Some("80")), read("CARGO_PKG_NAME", None)]
+        [read("PORT", Some("80"))]
     );
     assert_eq!(
         reads(
@@ -231,5 +231,18 @@ fn go_const_blocks_bind_lower_case_names_but_python_keyword_arguments_do_not() {
             .map(|c| (c.name.as_str(), c.value.as_str()))
             .collect::<Vec<_>>(),
         [("STREAM", "stream:b")]
+    );
+}
+
+#[test]
+fn command_names_in_lists_and_match_arms_are_not_commands_sent() {
+    let src = r#"
+let allowed = ["scan", "xrange", "client|setinfo"];
+match name { "xack" | "xpending" => 1, _ => 2 }
+rdb.Do(ctx, "XADD", "stream:sent", "*", "k", "v")
+"#;
+    assert_eq!(
+        uses(Lang::Rust, src),
+        [used("stream:sent", None, StreamRole::Publish)]
     );
 }
