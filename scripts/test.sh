@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+# `rediss://` support links the system OpenSSL; the TLS test makes its certificate with `openssl`.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+[ -e /usr/include/openssl/ssl.h ] || need_apt+=(libssl-dev)
 if ((${#need_apt[@]})); then
   echo "installing: ${need_apt[*]}" >&2
   SUDO=""

@@ -20,6 +20,11 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Mine patterns only and print them with their counts.
     Patterns(InputArgs),
+    /// Redis Streams health: lag, pending, dead letters, unread streams, trim loss.
+    Streams(gardener_streams::cli::StreamsArgs),
+    /// Configuration drift: env vars, stream names and ports that code, docs and runtime
+    /// disagree on.
+    Audit(gardener_audit::cli::AuditArgs),
 }
 
 /// Where logs come from and how to read them.

@@ -19,6 +19,24 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze(&args),
         Command::Patterns(args) => patterns(&args),
+        Command::Streams(args) => {
+            let mut stdout = std::io::stdout().lock();
+            gardener_streams::run(&args, &mut stdout)
+                .map(|outcome| match outcome {
+                    gardener_streams::Outcome::Healthy => ExitCode::SUCCESS,
+                    gardener_streams::Outcome::CheckTripped => ExitCode::from(1),
+                })
+                .map_err(anyhow::Error::from)
+        }
+        Command::Audit(args) => {
+            let mut stdout = std::io::stdout().lock();
+            gardener_audit::run(&args, &mut stdout)
+                .map(|outcome| match outcome {
+                    gardener_audit::Outcome::Clean => ExitCode::SUCCESS,
+                    gardener_audit::Outcome::CheckTripped => ExitCode::from(1),
+                })
+                .map_err(anyhow::Error::from)
+        }
     };
     match result {
         Ok(code) => code,
