@@ -682,12 +682,15 @@ fn first_argument(tokens: &[Token], at: usize) -> bool {
 }
 
 /// A literal that is exactly a stream command name.
+/// Only upper case counts: lower-case `"xrange"` is as likely Python 2's builtin named in a
+/// compatibility table (`six`) as a Redis command.
 fn raw_command(text: &str) -> Option<Command> {
     let upper = text.to_ascii_uppercase();
-    matches!(
-        upper.as_str(),
-        "XADD" | "XREADGROUP" | "XREAD" | "XGROUP" | "XACK" | "XRANGE"
-    )
+    (upper == text
+        && matches!(
+            upper.as_str(),
+            "XADD" | "XREADGROUP" | "XREAD" | "XGROUP" | "XACK" | "XRANGE"
+        ))
     .then(|| command(&upper))
     .flatten()
 }

@@ -238,6 +238,7 @@ fn go_const_blocks_bind_lower_case_names_but_python_keyword_arguments_do_not() {
 fn command_names_in_lists_and_match_arms_are_not_commands_sent() {
     let src = r#"
 let allowed = ["scan", "xrange", "client|setinfo"];
+moved("xrange", "__builtin__", "builtins");
 match name { "xack" | "xpending" => 1, _ => 2 }
 rdb.Do(ctx, "XADD", "stream:sent", "*", "k", "v")
 "#;
