@@ -23,7 +23,9 @@ use crate::patterns::Patterns;
 use crate::{MinerConfig, WILDCARD};
 
 struct Leaf {
-    tokens: Vec<String>,
+    /// Template tokens joined by single spaces.
+    template: String,
+    width: usize,
     forms: Vec<u32>,
 }
 
@@ -39,7 +41,8 @@ pub(crate) fn cluster(
         let id = u32::try_from(id).expect("form ids fit u32");
         if meta.overflow {
             leaves.push(Leaf {
-                tokens: vec![WILDCARD.to_owned(); meta.tokens as usize],
+                template: vec![WILDCARD; meta.tokens as usize].join(" "),
+                width: meta.tokens as usize,
                 forms: vec![id],
             });
             continue;
@@ -130,7 +133,8 @@ fn split_group(
                 }
                 if !values.contains(&v) {
                     values.push(v);
-                    if values.len() > config.max_split_values {
+                    // The first token names the event in most formats: no cap there.
+                    if p > 0 && values.len() > config.max_split_values {
                         word_like = false;
                         break;
                     }
@@ -152,24 +156,26 @@ fn split_group(
         let template = (0..width)
             .map(|p| {
                 if constant[p] {
-                    rows[members[0]][p].to_owned()
+                    rows[members[0]][p]
                 } else {
-                    WILDCARD.to_owned()
+                    WILDCARD
                 }
             })
-            .collect();
+            .collect::<Vec<&str>>()
+            .join(" ");
         leaves.push(Leaf {
-            tokens: template,
+            template,
+            width,
             forms: members.iter().map(|&m| ids[m]).collect(),
         });
     }
 }
 
 /// Folds runs of whole-token `<*>` into one.
-fn folded(tokens: &[String]) -> String {
+fn folded(template: &str) -> String {
     let mut out = String::new();
     let mut prev_wild = false;
-    for t in tokens {
+    for t in template.split(' ') {
         let wild = t == WILDCARD;
         if wild && prev_wild {
             continue;
@@ -188,16 +194,14 @@ fn build(forms: &[FormMeta], leaves: Vec<Leaf>, max_tokens: usize) -> Patterns {
     let mut by_folded: BTreeMap<String, Vec<Leaf>> = BTreeMap::new();
     for leaf in leaves {
         by_folded
-            .entry(folded(&leaf.tokens))
+            .entry(folded(&leaf.template))
             .or_default()
             .push(leaf);
     }
     // template text -> (forms, variable length)
     let mut by_template: BTreeMap<String, (Vec<u32>, bool)> = BTreeMap::new();
     for (fold, group) in by_folded {
-        let lengths_differ = group
-            .iter()
-            .any(|l| l.tokens.len() != group[0].tokens.len());
+        let lengths_differ = group.iter().any(|l| l.width != group[0].width);
         if lengths_differ {
             let entry = by_template.entry(fold).or_default();
             entry.1 = true;
@@ -206,7 +210,7 @@ fn build(forms: &[FormMeta], leaves: Vec<Leaf>, max_tokens: usize) -> Patterns {
             }
         } else {
             for leaf in group {
-                let entry = by_template.entry(leaf.tokens.join(" ")).or_default();
+                let entry = by_template.entry(leaf.template).or_default();
                 entry.0.extend(leaf.forms);
             }
         }

@@ -420,6 +420,11 @@ fn mask_segment<S: SpanSink>(
         emit_wild(out, spans, start, end);
         return;
     }
+    // A function name (`jk2_init()`): a word with an underscore, right before `(`.
+    if token.get(end) == Some(&b'(') && is_alpha(seg[0]) && seg.contains(&b'_') {
+        push_bytes(out, seg);
+        return;
+    }
     // A word with one trailing digit names a thing (`ssh2`, `eth0`, `tty1`): keep it.
     if seg.len() >= 3
         && is_digit(seg[seg.len() - 1])

@@ -181,3 +181,10 @@ fn keeps_a_word_with_one_trailing_digit() {
     assert_eq!(masked("storage234"), "<*>");
     assert_eq!(masked("v4"), "<*>");
 }
+
+#[test]
+fn keeps_function_names_with_digits() {
+    assert_eq!(masked("jk2_init()"), "jk2_init()");
+    assert_eq!(masked("deny(1)"), "deny(<*>)");
+    assert_eq!(masked("x86(1)"), "<*>(<*>)");
+}
