@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use gardener_mine::{Miner, MinerConfig};
 
 /// One labelled line: its `LineId`, the `Content` the miner sees, and the truth template
 /// (whitespace-normalised; `None` when the truth leaves it empty, which `score.py` skips).
@@ -96,6 +97,30 @@ pub fn load(path: &Path) -> Result<Vec<Labelled>> {
         });
     }
     Ok(out)
+}
+
+/// Mines the `Content` of `rows` with the default configuration and returns the template of
+/// each row, in order.
+#[must_use]
+pub fn mine_rows(rows: &[Labelled]) -> Vec<String> {
+    let mut miner = Miner::new(MinerConfig::default());
+    let keys: Vec<_> = rows.iter().map(|r| miner.observe(&r.content)).collect();
+    let patterns = miner.finish();
+    keys.iter()
+        .map(|&k| patterns.template(patterns.pattern_of(k)).to_owned())
+        .collect()
+}
+
+/// Mines and scores one data set.
+#[must_use]
+pub fn mine_and_score(rows: &[Labelled]) -> (Scores, Vec<String>) {
+    let templates = mine_rows(rows);
+    let predicted = rows
+        .iter()
+        .zip(&templates)
+        .map(|(r, t)| (r.line_id.clone(), t.clone()))
+        .collect();
+    (score(rows, &predicted), templates)
 }
 
 /// The four metrics plus counts, as `score.py` reports them.

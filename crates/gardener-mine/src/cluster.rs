@@ -133,8 +133,10 @@ fn split_group(
                 }
                 if !values.contains(&v) {
                     values.push(v);
-                    // The first token names the event in most formats: no cap there.
-                    if p > 0 && values.len() > config.max_split_values {
+                    // The first token names the event in most formats: no cap there, as long
+                    // as it is a plain word (not a file, host or class name with dots).
+                    let uncapped = p == 0 && is_plain_word(v);
+                    if !uncapped && values.len() > config.max_split_values {
                         word_like = false;
                         break;
                     }
@@ -169,6 +171,15 @@ fn split_group(
             forms: members.iter().map(|&m| ids[m]).collect(),
         });
     }
+}
+
+/// Letters, `_` and `-` only, with an optional trailing `:`.
+fn is_plain_word(token: &str) -> bool {
+    let word = token.strip_suffix(':').unwrap_or(token);
+    !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-')
 }
 
 /// Folds runs of whole-token `<*>` into one.

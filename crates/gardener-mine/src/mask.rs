@@ -6,7 +6,7 @@
 //!
 //! * a value right after `=` (up to `,`, `;`, `&` or the token end, without trailing closers);
 //! * an absolute path (`/` at a segment start followed by a non-delimiter), up to a closer or a
-//!   `:port` suffix;
+//!   `:port` suffix; a Windows path (`C:\...`) up to a closer;
 //! * a URL's part after `scheme://`;
 //! * IPv6 and MAC addresses (hex groups separated by `:`, with `::` or at least five colons);
 //! * UUIDs (8-4-4-4-12 hex);
@@ -191,6 +191,22 @@ pub(crate) fn mask_classified<S: SpanSink>(
                 prev = 0;
                 continue;
             }
+        }
+        // A Windows path: `C:\...`.
+        if colon
+            && is_alpha(b)
+            && token.get(pos + 1) == Some(&b':')
+            && token.get(pos + 2) == Some(&b'\\')
+        {
+            let mut end = pos + 3;
+            while end < len && !is_closer(token[end]) {
+                end += 1;
+            }
+            let end = trim_trailing_dots(token, pos, end);
+            emit_wild(out, spans, pos, end);
+            pos = end;
+            prev = 0;
+            continue;
         }
         if let Some(end) = url.then(|| url_rest(token, pos)).flatten() {
             // `scheme://` then the rest

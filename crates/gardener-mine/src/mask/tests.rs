@@ -71,6 +71,8 @@ fn masks_absolute_paths_whole() {
     assert_eq!(masked("chdir(/p/gb1/stella/RAPTOR/2183)"), "chdir(<*>)");
     assert_eq!(masked("'/udev/vcsa2'"), "'<*>'");
     assert_eq!(masked("/mnt/data/file."), "<*>.");
+    assert_eq!(masked("C:\\Windows\\winsxs\\x.manifest"), "<*>");
+    assert_eq!(masked("(D:\\logs\\a.txt)"), "(<*>)");
 }
 
 #[test]
