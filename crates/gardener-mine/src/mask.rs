@@ -530,8 +530,8 @@ pub(crate) fn for_each_token(
         }
         let start = pos;
         let mut classes = 0u8;
-        while pos < len {
-            let c = class(bytes[pos]);
+        for &b in &bytes[start..] {
+            let c = CLASSES[b as usize];
             if c & (CLASS_SPACE | CLASS_UNICODE_SPACE_LEAD) != 0
                 && (c & CLASS_SPACE != 0 || unicode_space_len(text, pos) > 0)
             {
