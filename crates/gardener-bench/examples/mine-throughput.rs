@@ -7,7 +7,7 @@
 //! its own child process (this binary with `--child NAME`) so that peak memory (`VmHWM`) is
 //! per miner: a child loads the pool, notes `VmHWM`, mines every line on one thread (ours:
 //! `observe` for each line, then `finish`; theirs: `add_log_message` / `add`), and reports the
-//! time and `VmHWM`; "mining MiB" is the growth of `VmHWM` while mining. A fourth run feeds our
+//! best time of three runs and `VmHWM`; "mining MiB" is the growth of `VmHWM` while mining. A fourth run feeds our
 //! miner N unique random lines, generated on the fly, to show that the form caps bound memory.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -20,6 +20,8 @@ use anyhow::{Context, Result, bail};
 use gardener_bench::corpus;
 use gardener_mine::{Miner, MinerConfig};
 
+/// Timed runs per miner; the fastest is reported.
+const REPEATS: usize = 3;
 const MINERS: [&str; 4] = [
     "gardener-mine",
     "drain3",
@@ -39,19 +41,13 @@ fn vm_hwm_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn child(name: &str, dir: &Path, lines: usize) -> Result<()> {
-    if name == "gardener-mine-unique" {
-        return child_unique(lines);
-    }
-    let pool = corpus::loghub_pool(dir)?;
-    let corpus = corpus::resample(&pool, lines);
-    let bytes: usize = corpus.iter().map(|l| l.len()).sum();
-    let base = vm_hwm_kib();
+/// One full mining run over `corpus` from an empty miner; returns (patterns, notes).
+fn run_once(name: &str, corpus: &[&str]) -> Result<(String, String)> {
     let started = Instant::now();
-    let (patterns, note) = match name {
+    Ok(match name {
         "gardener-mine" => {
             let mut miner = Miner::new(MinerConfig::default());
-            for line in &corpus {
+            for line in corpus {
                 std::hint::black_box(miner.observe(line));
             }
             let observed = started.elapsed().as_secs_f64();
@@ -70,23 +66,45 @@ fn child(name: &str, dir: &Path, lines: usize) -> Result<()> {
         }
         "drain3" => {
             let mut m = drain3::Matcher::new(drain3::Config::default());
-            for line in &corpus {
+            for line in corpus {
                 std::hint::black_box(m.add_log_message(line).ok());
             }
             ("-".to_owned(), String::new())
         }
         "logdrain" => {
             let m = logdrain::Miner::builder().build()?;
-            for line in &corpus {
+            for line in corpus {
                 std::hint::black_box(m.add(line));
             }
             (m.len().to_string(), String::new())
         }
         _ => bail!("unknown miner `{name}`"),
-    };
-    let secs = started.elapsed().as_secs_f64();
+    })
+}
+
+fn child(name: &str, dir: &Path, lines: usize) -> Result<()> {
+    if name == "gardener-mine-unique" {
+        return child_unique(lines);
+    }
+    let pool = corpus::loghub_pool(dir)?;
+    let corpus = corpus::resample(&pool, lines);
+    let bytes: usize = corpus.iter().map(|l| l.len()).sum();
+    let base = vm_hwm_kib();
+    // Best of REPEATS full runs: the machine is shared, the minimum is the least disturbed.
+    let mut best = f64::INFINITY;
+    let mut result = (String::new(), String::new());
+    for _ in 0..REPEATS {
+        let started = Instant::now();
+        let run = run_once(name, &corpus)?;
+        let secs = started.elapsed().as_secs_f64();
+        if secs < best {
+            best = secs;
+            result = run;
+        }
+    }
+    let (patterns, note) = result;
     println!(
-        "RESULT {name} {lines} {bytes} {secs} {base} {} {patterns} {note}",
+        "RESULT {name} {lines} {bytes} {best} {base} {} {patterns} {note}",
         vm_hwm_kib()
     );
     Ok(())

@@ -136,7 +136,7 @@ pub(crate) fn mask_token<S: SpanSink>(token: &[u8], out: &mut Vec<u8>, spans: &m
 }
 
 /// [`mask_token`] when the OR of the byte classes of the token is already known.
-#[inline]
+#[inline(always)]
 pub(crate) fn mask_classified<S: SpanSink>(
     token: &[u8],
     classes: u8,
@@ -157,6 +157,13 @@ pub(crate) fn mask_classified<S: SpanSink>(
         emit_wild(out, spans, 0, token.len());
         return;
     }
+    mask_structured(token, classes, out, spans);
+}
+
+/// The general scanner for tokens with digits or delimiters, kept out of line so that the
+/// fast paths above inline into the caller.
+#[inline(never)]
+fn mask_structured<S: SpanSink>(token: &[u8], classes: u8, out: &mut Vec<u8>, spans: &mut S) {
     let colon = classes & CLASS_COLON != 0;
     let url = colon && token.windows(3).any(|w| w == b"://");
     let len = token.len();
