@@ -127,21 +127,28 @@ fn split_group(
             let mut word_like = true;
             for &m in &members {
                 let v = rows[m][p];
-                if v.contains(WILDCARD) {
+                if v.contains(WILDCARD) || values.len() > SPLIT_VALUES_SCANNED {
                     word_like = false;
                     break;
                 }
                 if !values.contains(&v) {
                     values.push(v);
-                    // The first token names the event in most formats: no cap there, as long
-                    // as it is a plain word (not a file, host or class name with dots).
-                    let uncapped = p == 0 && is_plain_word(v);
-                    if !uncapped && values.len() > config.max_split_values {
-                        word_like = false;
-                        break;
-                    }
                 }
             }
+            // The first token names the event in most formats: no cap there, as long as most
+            // values are plain words (not file, host or class names with dots). Capitalised
+            // words (event names, states, verbs: `Started`, `NEW`) get a higher cap than
+            // lower-case ones (user names, hosts).
+            let cap = if p == 0
+                && 2 * values.iter().filter(|v| is_plain_word(v)).count() >= values.len()
+            {
+                usize::MAX
+            } else if values.iter().all(|v| v.as_bytes()[0].is_ascii_uppercase()) {
+                config.max_split_values_capitalised
+            } else {
+                config.max_split_values
+            };
+            word_like &= values.len() <= cap;
             if word_like && best.is_none_or(|(d, _)| values.len() < d) {
                 best = Some((values.len(), p));
             }
@@ -172,6 +179,9 @@ fn split_group(
         });
     }
 }
+
+/// Distinct values looked at per position before it is called a variable.
+const SPLIT_VALUES_SCANNED: usize = 64;
 
 /// Letters, `_` and `-` only, with an optional trailing `:`.
 fn is_plain_word(token: &str) -> bool {

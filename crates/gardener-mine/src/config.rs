@@ -19,6 +19,10 @@ pub struct MinerConfig {
     /// pattern) when it has at most this many distinct values, all of them words without
     /// variables (default 3); with more values it becomes a variable `<*>`.
     pub max_split_values: usize,
+    /// The same cap when every value starts with an upper-case letter (default 8): event
+    /// names, states and verbs (`Started`/`Paused`/`Resumed`/`Stopped`) are capitalised more
+    /// often than user or host names.
+    pub max_split_values_capitalised: usize,
 }
 
 impl Default for MinerConfig {
@@ -28,6 +32,7 @@ impl Default for MinerConfig {
             max_forms: 1 << 18,
             max_form_bytes: 64 << 20,
             max_split_values: 3,
+            max_split_values_capitalised: 8,
         }
     }
 }

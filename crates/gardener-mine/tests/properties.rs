@@ -179,6 +179,26 @@ fn verbs_with_the_same_arguments_stay_apart() {
 }
 
 #[test]
+fn four_lifecycle_verbs_stay_four_patterns() {
+    let verbs = ["Started", "Paused", "Resumed", "Stopped"];
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                "[instance: 7d9b{i:04x}-fe1a-409b-b8cc-1e88b294cd1d] VM {} (Lifecycle Event)",
+                verbs[i % 4]
+            )
+        })
+        .collect();
+    let templates = templates_of(&lines, MinerConfig::default());
+    for (i, t) in templates.iter().enumerate() {
+        assert_eq!(
+            t,
+            &format!("[instance: <*>] VM {} (Lifecycle Event)", verbs[i % 4])
+        );
+    }
+}
+
+#[test]
 fn many_user_names_become_one_variable() {
     let users = ["root", "news", "cyrus", "test", "guest"];
     let lines: Vec<String> = users
