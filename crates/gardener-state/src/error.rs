@@ -67,7 +67,7 @@ pub enum StateError {
     },
     /// Another process held the write lock for longer than the busy timeout.
     #[error(
-        "state file `{}` stayed locked by another process for more than {seconds} s\nhint: \
+        "state file `{}` stayed locked by another process for more than {timeout:?}\nhint: \
          another `gardener` may be stuck; or run with `--no-state`",
         .path.display()
     )]
@@ -75,7 +75,7 @@ pub enum StateError {
         /// The state file.
         path: PathBuf,
         /// The busy timeout that ran out.
-        seconds: u64,
+        timeout: std::time::Duration,
         /// The cause.
         #[source]
         source: rusqlite::Error,
@@ -109,7 +109,7 @@ pub enum StateError {
 pub(crate) fn classify(
     path: &Path,
     action: &'static str,
-    busy_seconds: u64,
+    busy_timeout: std::time::Duration,
     source: rusqlite::Error,
 ) -> StateError {
     let path = path.to_path_buf();
@@ -117,7 +117,7 @@ pub(crate) fn classify(
         Some(ErrorCode::NotADatabase) => StateError::NotADatabase { path, source },
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StateError::Busy {
             path,
-            seconds: busy_seconds,
+            timeout: busy_timeout,
             source,
         },
         _ => StateError::Sql {

@@ -79,9 +79,8 @@ pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, St
             source,
         })?;
     }
-    let busy_seconds = busy_timeout.as_secs();
     let open_error = |source: rusqlite::Error| match source.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) => classify(path, "open", busy_seconds, source),
+        Some(ErrorCode::NotADatabase) => classify(path, "open", busy_timeout, source),
         _ => StateError::Open {
             path: path.to_path_buf(),
             source,
@@ -92,16 +91,16 @@ pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, St
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
     conn.busy_timeout(busy_timeout).map_err(open_error)?;
-    enable_wal(&conn, busy_timeout).map_err(|e| classify(path, "open", busy_seconds, e))?;
+    enable_wal(&conn, busy_timeout).map_err(|e| classify(path, "open", busy_timeout, e))?;
 
     // Creation and migration happen under the write lock, so two processes opening a fresh
     // file at once cannot both create the tables.
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| classify(path, "open", busy_seconds, e))?;
+        .map_err(|e| classify(path, "open", busy_timeout, e))?;
     let version: i64 = tx
         .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| classify(path, "read", busy_seconds, e))?;
+        .map_err(|e| classify(path, "read", busy_timeout, e))?;
     if version > SCHEMA_VERSION {
         return Err(StateError::NewerSchema {
             path: path.to_path_buf(),
@@ -113,11 +112,11 @@ pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, St
         let foreign: Option<String> = {
             let mut stmt = tx
                 .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-                .map_err(|e| classify(path, "read", busy_seconds, e))?;
+                .map_err(|e| classify(path, "read", busy_timeout, e))?;
             let names = stmt
                 .query_map([], |row| row.get::<_, String>(0))
                 .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-                .map_err(|e| classify(path, "read", busy_seconds, e))?;
+                .map_err(|e| classify(path, "read", busy_timeout, e))?;
             names
                 .into_iter()
                 .find(|name| !OUR_TABLES.contains(&name.as_str()))
@@ -130,11 +129,11 @@ pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, St
         }
         tx.execute_batch(SCHEMA_V1)
             .and_then(|()| tx.pragma_update(None, "user_version", SCHEMA_VERSION))
-            .map_err(|e| classify(path, "create the schema of", busy_seconds, e))?;
+            .map_err(|e| classify(path, "create the schema of", busy_timeout, e))?;
     }
     // Later versions migrate here, one step at a time: `if version < 2 { ... }`.
     tx.commit()
-        .map_err(|e| classify(path, "create the schema of", busy_seconds, e))?;
+        .map_err(|e| classify(path, "create the schema of", busy_timeout, e))?;
     Ok(conn)
 }
 

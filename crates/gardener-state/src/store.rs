@@ -54,7 +54,7 @@ pub struct StateStore {
 #[derive(Clone, Copy)]
 struct Ctx<'a> {
     path: &'a Path,
-    seconds: u64,
+    seconds: Duration,
 }
 
 impl Ctx<'_> {
@@ -116,23 +116,16 @@ impl StateStore {
     fn ctx(&self) -> Ctx<'_> {
         Ctx {
             path: &self.path,
-            seconds: self.options.busy_timeout.as_secs(),
+            seconds: self.options.busy_timeout,
         }
     }
 
     fn err(&self, action: &'static str) -> impl Fn(rusqlite::Error) -> StateError + '_ {
-        move |source| {
-            classify(
-                &self.path,
-                action,
-                self.options.busy_timeout.as_secs(),
-                source,
-            )
-        }
+        move |source| classify(&self.path, action, self.options.busy_timeout, source)
     }
 
     fn begin(&mut self, action: &'static str) -> Result<Transaction<'_>, StateError> {
-        let (path, seconds) = (self.path.clone(), self.options.busy_timeout.as_secs());
+        let (path, seconds) = (self.path.clone(), self.options.busy_timeout);
         self.conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| classify(&path, action, seconds, e))
@@ -151,7 +144,7 @@ impl StateStore {
     pub fn record_run(&mut self, run: &RunRecord) -> Result<Changes, StateError> {
         const ACTION: &str = "record a run in";
         let path = self.path.clone();
-        let seconds = self.options.busy_timeout.as_secs();
+        let seconds = self.options.busy_timeout;
         let keep_runs = self.options.keep_runs;
         let ctx = Ctx {
             path: &path,
@@ -366,7 +359,7 @@ impl StateStore {
     ) -> Result<ResolveOutcome, StateError> {
         const ACTION: &str = "resolve a pattern in";
         let path = self.path.clone();
-        let seconds = self.options.busy_timeout.as_secs();
+        let seconds = self.options.busy_timeout;
         let tx = self.begin(ACTION)?;
         let outcome =
             resolve_in(&tx, id, &how, at).map_err(|e| classify(&path, ACTION, seconds, e))?;
@@ -387,7 +380,7 @@ impl StateStore {
     pub fn set_issue(&mut self, id: PatternId, number: u64, open: bool) -> Result<(), StateError> {
         const ACTION: &str = "link an issue in";
         let path = self.path.clone();
-        let seconds = self.options.busy_timeout.as_secs();
+        let seconds = self.options.busy_timeout;
         let tx = self.begin(ACTION)?;
         let before = issue_of(
             &tx,
