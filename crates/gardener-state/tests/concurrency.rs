@@ -40,6 +40,21 @@ fn writer_run(writer: usize, run: usize) -> RunRecord {
     )
 }
 
+/// A run of 2,000 patterns, half of them new in each run.
+fn big_run(run: usize) -> RunRecord {
+    let patterns = (0..2000)
+        .map(|k| {
+            let generation = if k % 2 == 0 { 0 } else { run };
+            pattern(
+                &format!("job {k} generation {generation} failed with <*>"),
+                Severity::Error,
+                k as u64 + 1,
+            )
+        })
+        .collect();
+    hour_run("2024-05-01T12:00:00Z", patterns)
+}
+
 /// What one recorded run told its writer, reduced to what the checks need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Seen {
@@ -231,6 +246,15 @@ fn child_writer_process() {
     let writer: usize = std::env::var(CHILD_WRITER).unwrap().parse().unwrap();
     let runs: usize = std::env::var(CHILD_RUNS).unwrap().parse().unwrap();
     std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new()).unwrap();
+    if runs == 0 {
+        // Endless mode, until the parent kills this process: big runs, so that the kill is
+        // likely to land inside a transaction.
+        let mut store = StateStore::open(Path::new(&path)).unwrap();
+        for run in 0.. {
+            let changes = store.record_run(&big_run(run)).unwrap();
+            println!("{CHILD_LINE} {}", changes.run.id);
+        }
+    }
     for s in write_runs(Path::new(&path), writer, runs) {
         println!(
             "{CHILD_LINE} {} {} {} {}",
@@ -240,4 +264,64 @@ fn child_writer_process() {
             u8::from(s.unique_new)
         );
     }
+}
+
+#[test]
+fn a_writer_killed_mid_run_leaves_no_half_written_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(&exe)
+        .args([
+            "child_writer_process",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(CHILD_PATH, &path)
+        .env(CHILD_WRITER, "0")
+        .env(CHILD_RUNS, "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until three runs are committed, then kill the writer (by its pid) during a later one.
+    let stdout = child.stdout.take().unwrap();
+    let mut committed = 0;
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        if line.unwrap().contains(CHILD_LINE) {
+            committed += 1;
+            if committed == 3 {
+                break;
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let store = StateStore::open(&path).unwrap();
+    let runs = store.runs().unwrap();
+    assert!(runs.len() >= 3, "committed runs are kept: {}", runs.len());
+    for run in &runs {
+        let rows: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM run_patterns WHERE run_id = ?1",
+                [i64::try_from(run.id).unwrap()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(rows, 2000, "run {} is complete", run.id);
+        assert_eq!(run.patterns, 2000);
+    }
+    // And the file takes the next run as usual.
+    let mut store = store;
+    let changes = store.record_run(&big_run(1_000_000)).unwrap();
+    assert_eq!(changes.previous_run.unwrap().id, runs.len() as u64);
+    assert_eq!(changes.new.len(), 1000);
 }
