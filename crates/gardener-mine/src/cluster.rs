@@ -27,6 +27,8 @@ struct Leaf {
     template: String,
     width: usize,
     forms: Vec<u32>,
+    /// An overflow form's leaf: never the target of another leaf.
+    overflow: bool,
 }
 
 pub(crate) fn cluster(
@@ -44,6 +46,7 @@ pub(crate) fn cluster(
                 template: vec![WILDCARD; meta.tokens as usize].join(" "),
                 width: meta.tokens as usize,
                 forms: vec![id],
+                overflow: true,
             });
             continue;
         }
@@ -113,8 +116,14 @@ fn split_group(
             .collect();
         initial.entry(key).or_default().push(i);
     }
-    let mut stack: Vec<Vec<usize>> = initial.into_values().rev().collect();
-    while let Some(members) = stack.pop() {
+    // Each node carries the positions an ancestor judged variable: cardinality is judged in
+    // the widest context, so that splitting off one value does not make the rest look few.
+    let mut stack: Vec<(Vec<usize>, Vec<bool>)> = initial
+        .into_values()
+        .rev()
+        .map(|members| (members, vec![false; width]))
+        .collect();
+    while let Some((members, mut variable)) = stack.pop() {
         let mut best: Option<(usize, usize)> = None; // (distinct, position)
         let mut constant = vec![true; width];
         for p in 0..width {
@@ -123,17 +132,28 @@ fn split_group(
                 continue;
             }
             constant[p] = false;
+            if variable[p] {
+                continue;
+            }
             let mut values: Vec<&str> = Vec::new();
             let mut word_like = true;
+            let mut with_wild = 0usize;
             for &m in &members {
                 let v = rows[m][p];
-                if v.contains(WILDCARD) || values.len() > SPLIT_VALUES_SCANNED {
+                if v == WILDCARD || values.len() > SPLIT_VALUES_SCANNED {
                     word_like = false;
                     break;
                 }
                 if !values.contains(&v) {
                     values.push(v);
+                    with_wild += usize::from(v.contains(WILDCARD));
                 }
+            }
+            // Values holding variables may still be split on when they all do and differ in
+            // their literal part (`(uid=<*>)` against `LOGIN(uid=<*>)`); a mix of words and
+            // masked values (`()` and `(<*>)`) is a variable.
+            if with_wild > 0 && with_wild < values.len() {
+                word_like = false;
             }
             // The first token names the event in most formats: no cap there, as long as most
             // values are plain words (not file, host or class names with dots). Capitalised
@@ -149,7 +169,9 @@ fn split_group(
                 config.max_split_values
             };
             word_like &= values.len() <= cap;
-            if word_like && best.is_none_or(|(d, _)| values.len() < d) {
+            if !word_like {
+                variable[p] = true;
+            } else if best.is_none_or(|(d, _)| values.len() < d) {
                 best = Some((values.len(), p));
             }
         }
@@ -159,7 +181,7 @@ fn split_group(
                 children.entry(rows[m][p]).or_default().push(m);
             }
             // reverse so that the stack pops children in value order
-            stack.extend(children.into_values().rev());
+            stack.extend(children.into_values().rev().map(|c| (c, variable.clone())));
             continue;
         }
         let template = (0..width)
@@ -176,6 +198,7 @@ fn split_group(
             template,
             width,
             forms: members.iter().map(|&m| ids[m]).collect(),
+            overflow: false,
         });
     }
 }
@@ -210,7 +233,68 @@ fn folded(template: &str) -> String {
     out
 }
 
+/// Merges a leaf into another of the same width whose template equals it except for `<*>` at
+/// one position where the leaf has a literal: the literal was one value of that variable
+/// (for example a user name that also occurs as a constant word elsewhere and so took a root
+/// of its own). Applied until nothing changes; the most specific target wins, ties by text.
+fn absorb_specialisations(leaves: Vec<Leaf>) -> Vec<Leaf> {
+    let index: FxHashMap<&str, usize> = leaves
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.overflow)
+        .map(|(i, l)| (l.template.as_str(), i))
+        .collect();
+    let mut target: Vec<Option<usize>> = vec![None; leaves.len()];
+    let mut candidate = String::new();
+    for (i, leaf) in leaves.iter().enumerate() {
+        if leaf.width == 0 {
+            continue;
+        }
+        let tokens: Vec<&str> = leaf.template.split(' ').collect();
+        let mut best: Option<usize> = None;
+        for p in 0..tokens.len() {
+            if tokens[p] == WILDCARD {
+                continue;
+            }
+            candidate.clear();
+            for (q, t) in tokens.iter().enumerate() {
+                if q > 0 {
+                    candidate.push(' ');
+                }
+                candidate.push_str(if q == p { WILDCARD } else { t });
+            }
+            if let Some(&j) = index.get(candidate.as_str())
+                && best.is_none_or(|b| leaves[j].template < leaves[b].template)
+            {
+                best = Some(j);
+            }
+        }
+        target[i] = best;
+    }
+    drop(index);
+    // Follow chains to the most general template (targets have strictly more `<*>`).
+    let root = |mut i: usize| {
+        while let Some(j) = target[i] {
+            i = j;
+        }
+        i
+    };
+    let roots: Vec<usize> = (0..leaves.len()).map(root).collect();
+    let mut slots: Vec<Option<Leaf>> = leaves.into_iter().map(Some).collect();
+    for i in 0..slots.len() {
+        let r = roots[i];
+        if r != i
+            && let Some(leaf) = slots[i].take()
+            && let Some(into) = slots[r].as_mut()
+        {
+            into.forms.extend(leaf.forms);
+        }
+    }
+    slots.into_iter().flatten().collect()
+}
+
 fn build(forms: &[FormMeta], leaves: Vec<Leaf>, max_tokens: usize) -> Patterns {
+    let leaves = absorb_specialisations(leaves);
     // Merge leaves of different lengths with the same folded template.
     let mut by_folded: BTreeMap<String, Vec<Leaf>> = BTreeMap::new();
     for leaf in leaves {
