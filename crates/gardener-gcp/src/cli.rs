@@ -261,12 +261,15 @@ pub fn run_collect_at(
     };
     let summary = match result {
         Ok(summary) => summary,
-        Err(error @ (GcpError::Usage { .. } | GcpError::Filter { .. })) => {
-            drop(out);
-            return Err(error);
-        }
         Err(error) => {
             drop(out);
+            // A fresh run that wrote nothing (bad credentials, a refused query) leaves nothing
+            // behind, so the same command can simply be run again once the cause is fixed.
+            if !args.resume && progress.pages_this_run == 0 {
+                let _ = std::fs::remove_file(&cursor_file);
+                let _ = std::fs::remove_file(&args.output);
+                return Err(error);
+            }
             return Err(interrupted(error));
         }
     };
@@ -356,6 +359,7 @@ struct CursorSaver {
 struct CliProgress {
     bar: Option<ProgressBar>,
     saver: Option<CursorSaver>,
+    pages_this_run: u64,
 }
 
 impl CliProgress {
@@ -369,7 +373,11 @@ impl CliProgress {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Self { bar, saver }
+        Self {
+            bar,
+            saver,
+            pages_this_run: 0,
+        }
     }
 
     fn finish(&self) {
@@ -381,6 +389,7 @@ impl CliProgress {
 
 impl Progress for CliProgress {
     fn page(&mut self, page: &PageDone<'_>) -> Result<(), GcpError> {
+        self.pages_this_run += 1;
         if let Some(bar) = &self.bar {
             bar.set_message(format!(
                 "collecting from Cloud Logging: page {}, {} entries",

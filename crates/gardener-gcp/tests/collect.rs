@@ -418,3 +418,38 @@ fn plain_output_is_ndjson_and_the_cursor_is_removed_on_success() {
     assert!(printed.contains("credentials: --access-token"), "{printed}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_fresh_run_refused_before_any_page_leaves_no_cursor_behind() {
+    let dir = temp_dir("refused");
+    let server = TestServer::start(|_| {
+        Response::google_error(403, "PERMISSION_DENIED", "Permission denied")
+    });
+    let output = dir.join("logs.ndjson");
+    let now = "2025-05-28T18:00:00Z".parse().unwrap();
+    let error = run_collect_at(&args(&server, &output, &[]), now, &mut Vec::new()).unwrap_err();
+    assert!(
+        matches!(error, GcpError::Denied { status: 403, .. }),
+        "{error}"
+    );
+    assert!(!cursor_path(&output).exists() && !output.exists());
+    // So the same command can run again without `--resume`.
+    let again = run_collect_at(&args(&server, &output, &[]), now, &mut Vec::new()).unwrap_err();
+    assert!(matches!(again, GcpError::Denied { .. }), "{again}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn dash_writes_the_entries_to_stdout_and_no_cursor() {
+    let server = paging_server(vec![0..2, 2..4]);
+    let mut stdout = Vec::new();
+    let summary = run_collect_at(
+        &args(&server, Path::new("-"), &[]),
+        "2025-05-28T18:00:00Z".parse().unwrap(),
+        &mut stdout,
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8(stdout).unwrap(), lines(&entries(), 0..4));
+    assert_eq!(summary.entries, 4);
+    assert!(!Path::new("-.cursor").exists());
+}
