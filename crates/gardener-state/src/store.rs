@@ -455,6 +455,31 @@ impl StateStore {
         Ok(states)
     }
 
+    /// The known ids whose 16-hex-digit form starts with `prefix` (case-insensitive), sorted;
+    /// lets `gardener resolve` accept an abbreviated id the way git accepts a short hash.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read.
+    pub fn ids_with_prefix(&self, prefix: &str) -> Result<Vec<PatternId>, StateError> {
+        let prefix = prefix.to_ascii_lowercase();
+        let ids: Vec<i64> = self
+            .conn
+            .prepare("SELECT id FROM patterns")
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| row.get(0))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(self.err("read"))?;
+        let mut found: Vec<PatternId> = ids
+            .into_iter()
+            .map(id_from_sql)
+            .filter(|id| id.to_string().starts_with(&prefix))
+            .collect();
+        found.sort();
+        Ok(found)
+    }
+
     /// Every recorded run, oldest first.
     ///
     /// # Errors

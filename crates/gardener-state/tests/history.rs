@@ -391,3 +391,33 @@ fn per_pattern_counts_are_kept_for_the_newest_runs_only() {
         .unwrap();
     assert_eq!(rows, 3 * 3);
 }
+
+#[test]
+fn ids_are_found_by_an_abbreviated_prefix() {
+    use gardener_core::PatternId;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store_in(&dir);
+    let mut run = hour_run("2024-05-01T11:00:00Z", vec![]);
+    for (raw, template) in [
+        (0xabcd_0000_0000_0001, "one"),
+        (0xabcd_0000_0000_0002, "two"),
+        (0xabce_0000_0000_0003, "three"),
+    ] {
+        let mut record = pattern(template, Severity::Error, 1);
+        record.id = PatternId::from_u64(raw);
+        run.patterns.push(record);
+    }
+    store.record_run(&run).unwrap();
+    assert_eq!(
+        store.ids_with_prefix("ABCD").unwrap(),
+        vec![
+            PatternId::from_u64(0xabcd_0000_0000_0001),
+            PatternId::from_u64(0xabcd_0000_0000_0002)
+        ]
+    );
+    assert_eq!(
+        store.ids_with_prefix("abce").unwrap(),
+        vec![PatternId::from_u64(0xabce_0000_0000_0003)]
+    );
+    assert!(store.ids_with_prefix("0").unwrap().is_empty());
+}
