@@ -173,6 +173,58 @@ impl Miner {
         MessageKey(id)
     }
 
+    /// Merges another miner's observations into this one (for example a shard observed on
+    /// another thread) and returns, indexed by the other miner's key, the key each of its forms
+    /// now has here. Since [`Miner::finish`] reads only the multiset of forms and counts, the
+    /// patterns do not depend on how the input was sharded. Forms of `other` that do not fit
+    /// under this miner's caps go to overflow forms and are counted as form-capped lines.
+    pub fn merge(&mut self, other: &Miner) -> Vec<MessageKey> {
+        let mut remap = vec![MessageKey(0); other.forms.len()];
+        let mut texts: Vec<Option<&[u8]>> = vec![None; other.forms.len()];
+        for (text, &id) in &other.map {
+            texts[id as usize] = Some(text);
+        }
+        for (id, meta) in other.forms.iter().enumerate() {
+            let key = match texts[id] {
+                Some(text) if !meta.overflow => {
+                    if let Some(&mine) = self.map.get(text) {
+                        self.forms[mine as usize].count += meta.count;
+                        MessageKey(mine)
+                    } else if self.map.len() >= self.config.max_forms
+                        || self.stats.form_bytes + text.len() > self.config.max_form_bytes
+                    {
+                        self.stats.lines_form_capped += meta.count;
+                        self.overflow_key_counted(meta.tokens, meta.count)
+                    } else {
+                        let mine = self.next_id();
+                        self.stats.form_bytes += text.len();
+                        self.map.insert(text.into(), mine);
+                        self.forms.push(FormMeta {
+                            overflow: false,
+                            ..*meta
+                        });
+                        self.stats.distinct_forms += 1;
+                        MessageKey(mine)
+                    }
+                }
+                _ => self.overflow_key_counted(meta.tokens, meta.count),
+            };
+            remap[id] = key;
+        }
+        self.stats.lines_observed += other.stats.lines_observed;
+        self.stats.bytes_observed += other.stats.bytes_observed;
+        self.stats.lines_token_capped += other.stats.lines_token_capped;
+        self.stats.lines_form_capped += other.stats.lines_form_capped;
+        remap
+    }
+
+    fn overflow_key_counted(&mut self, tokens: u32, count: u64) -> MessageKey {
+        let key = self.overflow_key(tokens);
+        // `overflow_key` counted one line
+        self.forms[key.0 as usize].count += count - 1;
+        key
+    }
+
     /// Clusters everything observed so far. Deterministic: the result depends only on the set
     /// of distinct masked forms, not on their order or counts. Does not consume the miner.
     #[must_use]

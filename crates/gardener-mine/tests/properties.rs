@@ -117,6 +117,25 @@ proptest! {
     }
 
     #[test]
+    fn sharding_across_miners_gives_the_same_patterns(lines in lines(), shards in 1usize..4) {
+        let single = templates_of(&lines, MinerConfig::default());
+        let mut miners: Vec<Miner> = (0..shards).map(|_| Miner::new(MinerConfig::default())).collect();
+        let keys: Vec<_> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i % shards, miners[i % shards].observe(l)))
+            .collect();
+        let mut merged = Miner::new(MinerConfig::default());
+        let remaps: Vec<_> = miners.iter().map(|m| merged.merge(m)).collect();
+        let patterns = merged.finish();
+        prop_assert_eq!(merged.stats().lines_observed, lines.len() as u64);
+        for ((shard, key), expected) in keys.into_iter().zip(single) {
+            let key = remaps[shard][key.index() as usize];
+            prop_assert_eq!(patterns.template(patterns.pattern_of(key)), expected.as_str());
+        }
+    }
+
+    #[test]
     fn pattern_ids_are_the_hash_of_the_template(lines in lines()) {
         let (_, _, patterns) = mine(&lines, MinerConfig::default());
         for p in patterns.iter() {
