@@ -314,13 +314,15 @@ pub fn env_reads(
         };
         if let Some((read, end)) = found {
             let start = path_start(tokens, i);
-            if read.default.is_some() && start >= 2 && tokens[start - 1].is_punct('=') {
-                if let Some(name) = bound_name(lang, tokens, start - 1) {
-                    bound.push(Constant {
-                        name: name.to_owned(),
-                        value: read.default.clone().unwrap_or_default(),
-                    });
-                }
+            if read.default.is_some()
+                && start >= 2
+                && tokens[start - 1].is_punct('=')
+                && let Some(name) = bound_name(lang, tokens, start - 1)
+            {
+                bound.push(Constant {
+                    name: name.to_owned(),
+                    value: read.default.clone().unwrap_or_default(),
+                });
             }
             // Cargo's compile-time variables (`env!("CARGO_PKG_NAME")`) are set by the build,
             // never by a deployment.
@@ -507,15 +509,14 @@ fn rust_env(tokens: &[Token], i: usize, resolver: &Resolver<'_>) -> Found {
     let name = resolver.value(&tokens[parts.first()?.clone()])?;
     // `.unwrap_or("x")`, `.unwrap_or_else(|_| "x".into())`: the first literal inside.
     let mut default = None;
-    if seq(tokens, close + 1, &[".", "unwrap_or", "("])
-        || seq(tokens, close + 1, &[".", "unwrap_or_else", "("])
+    if (seq(tokens, close + 1, &[".", "unwrap_or", "("])
+        || seq(tokens, close + 1, &[".", "unwrap_or_else", "("]))
+        && let Some(end) = closing(tokens, close + 3)
     {
-        if let Some(end) = closing(tokens, close + 3) {
-            default = tokens[close + 4..end]
-                .iter()
-                .find(|t| t.kind == Kind::Num || t.kind == Kind::Str)
-                .and_then(|t| literal(std::slice::from_ref(t)));
-        }
+        default = tokens[close + 4..end]
+            .iter()
+            .find(|t| t.kind == Kind::Num || t.kind == Kind::Str)
+            .and_then(|t| literal(std::slice::from_ref(t)));
     }
     Some((
         EnvRead {
@@ -803,11 +804,11 @@ fn call(
                 .first()
                 .and_then(|p| value(p))
                 .map(|s| s.to_ascii_uppercase());
-            if sub.as_deref() == Some("CREATE") {
-                if let Some(stream) = parts.get(1).and_then(|p| value(p)) {
-                    let group = parts.get(2).and_then(|p| value(p));
-                    push(stream, group, StreamRole::GroupCreate);
-                }
+            if sub.as_deref() == Some("CREATE")
+                && let Some(stream) = parts.get(1).and_then(|p| value(p))
+            {
+                let group = parts.get(2).and_then(|p| value(p));
+                push(stream, group, StreamRole::GroupCreate);
             }
         }
         Command::Read => {

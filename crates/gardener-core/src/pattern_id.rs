@@ -100,6 +100,9 @@ mod tests {
         // XXH3-64 of the normalised text; pinned so that an accidental change of algorithm,
         // which would orphan every tracker issue, fails here.
         let expected = xxhash_rust::xxh3::xxh3_64(b"GET /health <*>");
-        assert_eq!(PatternId::of_template("GET  /health <*>").as_u64(), expected);
+        assert_eq!(
+            PatternId::of_template("GET  /health <*>").as_u64(),
+            expected
+        );
     }
 }

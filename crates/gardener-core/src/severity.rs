@@ -100,9 +100,7 @@ impl Severity {
             b"notice" | b"n" => Self::Notice,
             b"warning" | b"warn" | b"w" | b"wrn" => Self::Warning,
             b"error" | b"err" | b"e" | b"erro" | b"severe" => Self::Error,
-            b"critical" | b"crit" | b"c" | b"fatal" | b"f" | b"panic" | b"dpanic" => {
-                Self::Critical
-            }
+            b"critical" | b"crit" | b"c" | b"fatal" | b"f" | b"panic" | b"dpanic" => Self::Critical,
             b"alert" | b"a" => Self::Alert,
             b"emergency" | b"emerg" => Self::Emergency,
             _ => return None,

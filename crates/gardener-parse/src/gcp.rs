@@ -110,10 +110,10 @@ pub(crate) fn decode(
     if let Some(field) = service_field {
         // A user-named field wins; it is looked up in the whole entry (`jsonPayload.app`,
         // `labels.team`, ...), so decode the entry once more as a tree. Only with the flag.
-        if let Ok(tree) = serde_json::from_slice::<Value>(bytes) {
-            if let Some(service) = lookup_path(&tree, field).map(json_text) {
-                record.service = service;
-            }
+        if let Ok(tree) = serde_json::from_slice::<Value>(bytes)
+            && let Some(service) = lookup_path(&tree, field).map(json_text)
+        {
+            record.service = service;
         }
     }
     record.revision = label("revision_name").map(str::to_owned);

@@ -80,10 +80,10 @@ pub(crate) fn decode(line: &str, message_fields: &[String], service_field: Optio
         .iter()
         .find(|name| pairs.iter().any(|(k, _)| k == name.as_str()))
         .map(String::as_str);
-    if let Some(key) = message_key {
-        if let Some((_, value)) = pairs.iter().find(|(k, _)| k == key) {
-            value.as_ref().clone_into(&mut record.message);
-        }
+    if let Some(key) = message_key
+        && let Some((_, value)) = pairs.iter().find(|(k, _)| k == key)
+    {
+        value.as_ref().clone_into(&mut record.message);
     }
     if let Some(level) = find(&["level", "lvl", "severity", "loglevel"]) {
         record.severity = Severity::parse(level).unwrap_or(Severity::Default);

@@ -18,14 +18,12 @@ pub(crate) fn decode(line: &str) -> Record {
     record.payload = Payload::Text;
 
     // Syslog priority: severity is its low three bits.
-    if let Some(after) = rest.strip_prefix('<') {
-        if let Some((pri, tail)) = after.split_once('>') {
-            if let Ok(pri) = pri.parse::<u8>() {
-                record.severity =
-                    Severity::from_number(i64::from(pri & 7)).unwrap_or(Severity::Default);
-                rest = tail.strip_prefix("1 ").unwrap_or(tail);
-            }
-        }
+    if let Some(after) = rest.strip_prefix('<')
+        && let Some((pri, tail)) = after.split_once('>')
+        && let Ok(pri) = pri.parse::<u8>()
+    {
+        record.severity = Severity::from_number(i64::from(pri & 7)).unwrap_or(Severity::Default);
+        rest = tail.strip_prefix("1 ").unwrap_or(tail);
     }
 
     if let Some((timestamp, tail)) = leading_timestamp(rest) {
@@ -77,13 +75,14 @@ pub(crate) fn leading_timestamp(line: &str) -> Option<(jiff::Timestamp, &str)> {
     let mut tokens = trimmed.splitn(3, ' ');
     let first = tokens.next()?;
     if first.len() >= 10 && first.as_bytes().get(4) == Some(&b'-') {
-        if let Some(second) = tokens.next() {
-            if second.as_bytes().first().is_some_and(u8::is_ascii_digit) && second.contains(':') {
-                let joined = format!("{first} {second}");
-                if let Some(timestamp) = parse_timestamp(&joined) {
-                    let tail = &trimmed[first.len() + 1 + second.len()..];
-                    return Some((timestamp, tail));
-                }
+        if let Some(second) = tokens.next()
+            && second.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && second.contains(':')
+        {
+            let joined = format!("{first} {second}");
+            if let Some(timestamp) = parse_timestamp(&joined) {
+                let tail = &trimmed[first.len() + 1 + second.len()..];
+                return Some((timestamp, tail));
             }
         }
         if let Some(timestamp) = parse_timestamp(first) {

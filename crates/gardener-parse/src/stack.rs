@@ -70,42 +70,52 @@ pub(crate) fn is_goroutine_header(line: &str) -> bool {
     })
 }
 
-/// The text a message is mined by: unchanged for ordinary messages; for a stack trace, each
-/// run of frame lines becomes one `<*>` line and trailing blank lines are dropped.
+/// The text a message is mined by: unchanged for ordinary messages; for a stack trace, the
+/// lines that name the failure with everything else folded into one `<*>` line:
+///
+/// - Python: what precedes the first `Traceback` header, the header, `<*>`, and the final
+///   exception (the lines after the last frame). Chained causes (`The above exception was the
+///   direct cause ...`) fold into the `<*>`: the exception that propagated names the failure,
+///   as it does in Error Reporting and Sentry.
+/// - Java, Node: what precedes the first `at` frame, then `<*>` (frames, `Caused by:` and
+///   `... N more` fold in).
+/// - Go: up to and including the first `goroutine N [...]:` header, then `<*>`.
 #[must_use]
 pub fn signature(message: &str) -> Cow<'_, str> {
     let Some(kind) = kind(message) else {
         return Cow::Borrowed(message);
     };
+    let lines: Vec<&str> = message.lines().collect();
     let mut out: Vec<&str> = Vec::new();
-    let mut in_frames = false;
-    let mut in_go_block = false;
-    for line in message.lines() {
-        let frame = match kind {
-            StackKind::Python => {
-                line.starts_with(' ') || line.starts_with('\t') || is_at_frame(line)
-            }
-            StackKind::Java | StackKind::Node => is_at_frame(line),
-            StackKind::Go => {
-                if is_goroutine_header(line) {
-                    in_go_block = true;
-                    false
-                } else if line.trim().is_empty() {
-                    in_go_block = false;
-                    false
-                } else {
-                    in_go_block
-                }
-            }
-        };
-        if frame {
-            if !in_frames {
-                out.push("<*>");
-                in_frames = true;
-            }
-        } else {
-            in_frames = false;
-            out.push(line);
+    match kind {
+        StackKind::Python => {
+            let header = lines
+                .iter()
+                .position(|l| l.starts_with("Traceback (most recent call last):"))
+                .unwrap_or(0);
+            let last_frame = lines
+                .iter()
+                .rposition(|l| l.starts_with(' ') || l.starts_with('\t'))
+                .unwrap_or(header);
+            out.extend_from_slice(&lines[..=header]);
+            out.push("<*>");
+            out.extend(lines[last_frame + 1..].iter().copied());
+        }
+        StackKind::Java | StackKind::Node => {
+            let first_frame = lines
+                .iter()
+                .position(|l| is_at_frame(l))
+                .unwrap_or(lines.len());
+            out.extend_from_slice(&lines[..first_frame]);
+            out.push("<*>");
+        }
+        StackKind::Go => {
+            let header = lines
+                .iter()
+                .position(|l| is_goroutine_header(l))
+                .unwrap_or(lines.len().saturating_sub(1));
+            out.extend_from_slice(&lines[..=header]);
+            out.push("<*>");
         }
     }
     while out.last().is_some_and(|line| line.trim().is_empty()) {
@@ -119,23 +129,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn python_chained_traceback_keeps_exceptions_and_chain() {
+    fn python_chained_traceback_is_named_by_the_exception_that_propagated() {
         let message = "Traceback (most recent call last):\n  File \"/app/a.py\", line 3, in f\n    await x()\n  File \"/usr/lib/asyncio/tasks.py\", line 9, in wait_for\n    return fut.result()\nasyncio.exceptions.CancelledError\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File \"/app/b.py\", line 7, in g\n    raise TimeoutError\nTimeoutError\n";
         assert_eq!(kind(message), Some(StackKind::Python));
         assert_eq!(
             signature(message),
-            "Traceback (most recent call last):\n<*>\nasyncio.exceptions.CancelledError\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n<*>\nTimeoutError"
+            "Traceback (most recent call last):\n<*>\nTimeoutError"
         );
     }
 
     #[test]
-    fn java_frames_and_more_lines_collapse() {
+    fn java_frames_and_causes_collapse() {
         let message = "Exception in thread \"main\" java.lang.IllegalStateException: Payout 7 already settled\n\tat com.x.Ledger.settle(Ledger.java:42)\n\tat com.x.Main.main(Main.java:9)\nCaused by: java.io.IOException: closed\n\tat com.x.Io.read(Io.java:1)\n\t... 2 more";
         assert_eq!(kind(message), Some(StackKind::Java));
         assert_eq!(
             signature(message),
-            "Exception in thread \"main\" java.lang.IllegalStateException: Payout 7 already settled\n<*>\nCaused by: java.io.IOException: closed\n<*>"
+            "Exception in thread \"main\" java.lang.IllegalStateException: Payout 7 already settled\n<*>"
         );
+    }
+
+    #[test]
+    fn a_chained_and_a_plain_traceback_of_one_failure_share_a_signature() {
+        let plain = "Traceback (most recent call last):\n  File \"a.py\", line 1, in f\n    g()\nRuntimeError: setup failed";
+        let chained = "Traceback (most recent call last):\n  File \"b.py\", line 3, in h\n    import x\nModuleNotFoundError: No module named 'x'\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File \"a.py\", line 9, in f\n    g()\nRuntimeError: setup failed";
+        assert_eq!(signature(plain), signature(chained));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod markdown;
 mod model;
 
 pub use model::{
-    InputReport, PatternReport, Report, SampleReport, ServiceReport, TimelineReport, Totals,
-    UnparsedReport, UnparsedSampleReport, Window,
+    CascadeReport, ChangesReport, GoneReport, InputReport, PatternReport, RateChangeReport, Report,
+    SampleReport, ServiceReport, TimelineReport, Totals, TriageNotes, UnparsedReport,
+    UnparsedSampleReport, Window,
 };

@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use gardener_core::Severity;
+use gardener_core::{PatternId, Severity};
+use gardener_triage::{Priority, Role};
 
 use crate::{PatternReport, Report};
 
@@ -21,6 +22,10 @@ const CELL_TEMPLATE_CHARS: usize = 160;
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     header(&mut out, report);
+    executive_summary(&mut out, report);
+    cascades(&mut out, report);
+    actions(&mut out, report);
+    since_last_run(&mut out, report);
     severities(&mut out, report);
     top_patterns(&mut out, report);
     services(&mut out, report);
@@ -66,6 +71,267 @@ fn header(out: &mut String, report: &Report) {
     out.push('\n');
 }
 
+/// The P0 and P1 findings, one line each, most urgent first. Symptoms are listed under their
+/// root cause in the cascade section, not here.
+fn executive_summary(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## Executive summary\n");
+    let mut urgent: Vec<&PatternReport> = report
+        .patterns
+        .iter()
+        .filter(|p| p.priority <= Priority::P1 && p.role != Role::Symptom)
+        .collect();
+    urgent.sort_by(|a, b| {
+        (a.priority, std::cmp::Reverse(a.score.total.to_bits()), a.id).cmp(&(
+            b.priority,
+            std::cmp::Reverse(b.score.total.to_bits()),
+            b.id,
+        ))
+    });
+    if urgent.is_empty() {
+        let _ = writeln!(out, "No P0 or P1 finding.\n");
+        return;
+    }
+    for pattern in urgent {
+        let mut notes = Vec::new();
+        if pattern.role == Role::RootCause {
+            let followers = report
+                .patterns
+                .iter()
+                .filter(|p| descends_from(report, p, pattern.id))
+                .count();
+            notes.push(format!("root cause of {followers} other patterns"));
+        }
+        if pattern.regressed {
+            notes.push("regression".to_owned());
+        } else if pattern.new {
+            notes.push("new since the last run".to_owned());
+        }
+        let _ = writeln!(
+            out,
+            "- **{}** {} × {} `{}` {} (first seen {}; {}{})",
+            pattern.priority.as_str(),
+            pattern.count,
+            pattern.severity,
+            pattern.id,
+            inline(&shorten(first_line(&pattern.template), 120)),
+            pattern.first_seen.as_deref().unwrap_or("-"),
+            pattern.category,
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", notes.join("; "))
+            },
+        );
+    }
+    out.push('\n');
+}
+
+fn descends_from(report: &Report, pattern: &PatternReport, root: PatternId) -> bool {
+    let mut current = pattern;
+    for _ in 0..report.patterns.len() {
+        let Some(parent) = current.caused_by.first() else {
+            return false;
+        };
+        if *parent == root {
+            return true;
+        }
+        match report.patterns.iter().find(|p| p.id == *parent) {
+            Some(next) => current = next,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Each root cause with the tree of patterns that follow from it.
+fn cascades(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## Cascades\n");
+    if report.root_causes.is_empty() {
+        let _ = writeln!(
+            out,
+            "No pattern consistently precedes others (method: `docs/triage.md`).\n"
+        );
+        return;
+    }
+    for root in &report.root_causes {
+        let Some(pattern) = report.patterns.iter().find(|p| p.id == *root) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "- **{}** `{}` {} — {} events in {} episodes",
+            pattern.priority.as_str(),
+            pattern.id,
+            inline(&shorten(first_line(&pattern.template), 100)),
+            pattern.count,
+            pattern.episodes
+        );
+        cascade_children(out, report, *root, 1);
+    }
+    out.push('\n');
+}
+
+fn cascade_children(out: &mut String, report: &Report, parent: PatternId, depth: usize) {
+    if depth > 12 {
+        return;
+    }
+    for edge in report.cascades.iter().filter(|e| e.from == parent) {
+        let Some(child) = report.patterns.iter().find(|p| p.id == edge.to) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "{}- → `{}` {} — {} events; follows in {} of its {} episodes, typically {:.1} s later",
+            "  ".repeat(depth),
+            child.id,
+            inline(&shorten(first_line(&child.template), 90)),
+            child.count,
+            edge.episodes,
+            child.episodes,
+            edge.median_delay_s
+        );
+        cascade_children(out, report, child.id, depth + 1);
+    }
+}
+
+/// Recommended actions for P0–P2 findings that are not symptoms.
+fn actions(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## Recommended actions\n");
+    let mut findings: Vec<&PatternReport> = report
+        .patterns
+        .iter()
+        .filter(|p| p.priority <= Priority::P2 && p.role != Role::Symptom)
+        .collect();
+    findings.sort_by_key(|p| (p.priority, std::cmp::Reverse(p.count), p.id));
+    if findings.is_empty() {
+        let _ = writeln!(out, "Nothing at P2 or above.\n");
+        return;
+    }
+    for pattern in findings.iter().take(15) {
+        let _ = writeln!(
+            out,
+            "### {} `{}` · {}\n",
+            pattern.priority.as_str(),
+            pattern.id,
+            pattern.category
+        );
+        let _ = writeln!(
+            out,
+            "{}\n",
+            inline(&shorten(first_line(&pattern.template), 160))
+        );
+        for action in &pattern.actions {
+            let _ = writeln!(out, "- {action}");
+        }
+        let _ = writeln!(
+            out,
+            "\nScore {:.0} = severity {:.0} + rate {:.0} + spike {:.0} + novelty {:.0} + cascade {:.0} (rule: {}).\n",
+            pattern.score.total,
+            pattern.score.severity,
+            pattern.score.rate,
+            pattern.score.spike,
+            pattern.score.novelty,
+            pattern.score.cascade,
+            pattern.rule
+        );
+    }
+    if findings.len() > 15 {
+        let _ = writeln!(
+            out,
+            "{} more findings at P2 or above are in report.json.\n",
+            findings.len() - 15
+        );
+    }
+}
+
+fn since_last_run(out: &mut String, report: &Report) {
+    let changes = &report.changes;
+    let _ = writeln!(out, "## Since the last run\n");
+    let Some(previous) = &changes.previous_run else {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            if report.triage.state_file.is_some() {
+                "This is the first recorded run: every pattern is new."
+            } else {
+                "Run history is off (`--no-state`)."
+            }
+        );
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Compared with the run of {previous}: {} new, {} gone, {} with a changed rate, {} regressed.\n",
+        changes.new.len(),
+        changes.gone.len(),
+        changes.changed.len(),
+        changes.regressed.len()
+    );
+    let template = |id: &PatternId| {
+        report
+            .patterns
+            .iter()
+            .find(|p| p.id == *id)
+            .map_or(String::new(), |p| {
+                inline(&shorten(first_line(&p.template), 100))
+            })
+    };
+    for id in &changes.regressed {
+        let _ = writeln!(out, "- regressed: `{id}` {}", template(id));
+    }
+    for id in &changes.new {
+        let _ = writeln!(out, "- new: `{id}` {}", template(id));
+    }
+    for change in &changes.changed {
+        let _ = writeln!(
+            out,
+            "- rate ×{:.2}: `{}` {} ({:.1}/h → {:.1}/h)",
+            change.ratio,
+            change.id,
+            template(&change.id),
+            change.before_per_hour,
+            change.now_per_hour
+        );
+    }
+    for gone in &changes.gone {
+        let _ = writeln!(
+            out,
+            "- gone: `{}` {} ({} events last time)",
+            gone.id,
+            inline(&shorten(first_line(&gone.template), 100)),
+            gone.previous_count
+        );
+    }
+    out.push('\n');
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// Text for a line of prose as a code span, which shows `<*>` and markup characters as they
+/// are; the fence outgrows any backtick run inside, and line breaks become spaces.
+fn inline(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 fn severities(out: &mut String, report: &Report) {
     let total = report.totals.events.max(1);
     let _ = writeln!(out, "## Severity breakdown\n");
@@ -100,18 +366,33 @@ fn top_patterns(out: &mut String, report: &Report) {
     );
     let _ = writeln!(
         out,
-        "| # | Pattern | Template | Count | Severity | Services | First seen | Last seen |"
+        "| # | Priority | Pattern | Template | Count | Severity | Per minute | Role | Services | First seen | Last seen |"
     );
-    let _ = writeln!(out, "|---:|---|---|---:|---|---|---|---|");
+    let _ = writeln!(out, "|---:|---|---|---|---:|---|---|---|---|---|---|");
     for (rank, pattern) in worrying.iter().take(TOP_PATTERNS).enumerate() {
+        let role = match pattern.role {
+            Role::RootCause => "root cause".to_owned(),
+            Role::Symptom => format!(
+                "symptom of `{}`",
+                pattern
+                    .caused_by
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            ),
+            Role::Independent => "independent".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | `{}` | {} | {} | {} | `{}` | {} | {} | {} | {} |",
             rank + 1,
+            pattern.priority.as_str(),
             pattern.id,
             cell(&shorten(&pattern.template, CELL_TEMPLATE_CHARS)),
             pattern.count,
             pattern.severity,
+            pattern.sparkline.replace('`', ""),
+            role,
             cell(&pattern.services.join(", ")),
             pattern.first_seen.as_deref().unwrap_or("-"),
             pattern.last_seen.as_deref().unwrap_or("-"),

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use gardener_core::{PatternId, Severity};
+use gardener_triage::{Priority, Role, Score};
 use serde::Serialize;
 
 /// Everything one run found. Field names follow `docs/report-schema.md`.
@@ -26,6 +27,85 @@ pub struct Report {
     pub patterns: Vec<PatternReport>,
     /// The error timeline.
     pub timeline: TimelineReport,
+    /// Root causes (pattern ids), most consequential first.
+    pub root_causes: Vec<PatternId>,
+    /// Direct cause → effect edges.
+    pub cascades: Vec<CascadeReport>,
+    /// What changed since the last run (empty without a state file).
+    pub changes: ChangesReport,
+    /// How the triage was made: thresholds, state file, what was capped.
+    pub triage: TriageNotes,
+}
+
+/// A direct cause → effect edge of a cascade.
+#[derive(Clone, Debug, Serialize)]
+pub struct CascadeReport {
+    /// The cause.
+    pub from: PatternId,
+    /// The effect.
+    pub to: PatternId,
+    /// Episodes (onsets of the effect) that the cause preceded.
+    pub episodes: u32,
+    /// Share of the effect's episodes that the cause preceded.
+    pub consistency: f64,
+    /// Median delay from the cause's onset to the effect's, in seconds.
+    pub median_delay_s: f64,
+}
+
+/// What changed since the previous run recorded in the state file.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ChangesReport {
+    /// The previous run's generation time, when there was one.
+    pub previous_run: Option<String>,
+    /// Patterns never seen in an earlier run.
+    pub new: Vec<PatternId>,
+    /// Patterns of the previous run that did not occur now.
+    pub gone: Vec<GoneReport>,
+    /// Patterns whose rate changed significantly.
+    pub changed: Vec<RateChangeReport>,
+    /// Patterns marked resolved that occurred again.
+    pub regressed: Vec<PatternId>,
+    /// Patterns seen in an earlier run, absent from the previous one, back now (not resolved).
+    pub returned: Vec<PatternId>,
+}
+
+/// A pattern that went away.
+#[derive(Clone, Debug, Serialize)]
+pub struct GoneReport {
+    /// Its id.
+    pub id: PatternId,
+    /// Its template.
+    pub template: String,
+    /// Its events in the previous run.
+    pub previous_count: u64,
+}
+
+/// A significant change of rate.
+#[derive(Clone, Debug, Serialize)]
+pub struct RateChangeReport {
+    /// The pattern.
+    pub id: PatternId,
+    /// Events per hour in the previous run.
+    pub before_per_hour: f64,
+    /// Events per hour now.
+    pub now_per_hour: f64,
+    /// now / before.
+    pub ratio: f64,
+    /// The Poisson z-score of the change.
+    pub z: f64,
+}
+
+/// How the triage was made.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TriageNotes {
+    /// The state file used, if any.
+    pub state_file: Option<String>,
+    /// The rule file used, if any.
+    pub rules_file: Option<String>,
+    /// Events of severity WARNING and above that the cascade analysis saw.
+    pub cascade_events: u64,
+    /// Such events left out because the cap was reached.
+    pub cascade_events_capped: u64,
 }
 
 /// One input.
@@ -126,6 +206,30 @@ pub struct PatternReport {
     pub per_minute: BTreeMap<String, u64>,
     /// Up to three redacted samples.
     pub samples: Vec<SampleReport>,
+    /// Events per minute over the window as a sparkline (`▁▂▃▅▇`, a space for none).
+    pub sparkline: String,
+    /// Its priority.
+    pub priority: Priority,
+    /// How the priority was scored.
+    pub score: Score,
+    /// Its category from the playbook.
+    pub category: String,
+    /// Recommended actions.
+    pub actions: Vec<String>,
+    /// Labels for a tracker issue.
+    pub labels: Vec<String>,
+    /// The playbook rule that matched: `built-in` or `FILE:LINE`.
+    pub rule: String,
+    /// Its role in the failure story.
+    pub role: Role,
+    /// Its direct cause (at most one id).
+    pub caused_by: Vec<PatternId>,
+    /// Episodes (onsets) the cascade analysis counted.
+    pub episodes: u32,
+    /// New since the last run.
+    pub new: bool,
+    /// Marked resolved and seen again.
+    pub regressed: bool,
 }
 
 /// One sample.

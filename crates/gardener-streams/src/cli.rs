@@ -165,17 +165,17 @@ impl StreamsArgs {
                 detail: "must be more than 0".into(),
             });
         }
-        if let Some(duration) = self.duration {
-            if duration < self.interval {
-                return Err(StreamsError::InvalidOption {
-                    option: "--duration",
-                    detail: format!(
-                        "{} is shorter than --interval {}\nhint: a session needs at least one interval",
-                        format_duration(duration),
-                        format_duration(self.interval)
-                    ),
-                });
-            }
+        if let Some(duration) = self.duration
+            && duration < self.interval
+        {
+            return Err(StreamsError::InvalidOption {
+                option: "--duration",
+                detail: format!(
+                    "{} is shorter than --interval {}\nhint: a session needs at least one interval",
+                    format_duration(duration),
+                    format_duration(self.interval)
+                ),
+            });
         }
         if self.poison_deliveries == 0 {
             return Err(StreamsError::InvalidOption {
@@ -287,7 +287,7 @@ pub fn format_ms(ms: u64) -> String {
         format!("{ms}ms")
     } else if ms < 60_000 {
         let tenths = ms / 100;
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             format!("{}s", tenths / 10)
         } else {
             format!("{}.{}s", tenths / 10, tenths % 10)

@@ -648,19 +648,19 @@ pub fn evaluate_stream(series: &Series, thresholds: &Thresholds) -> StreamVerdic
                 evidence,
             ));
         }
-        if let (Some(min), Some(first_id)) = (group.pending_min_id, last.first_entry_id) {
-            if min < first_id {
-                findings.push(finding(
-                    Severity::Info,
-                    FindingKind::DanglingPending,
-                    name,
-                    "pending entries point at messages that are already trimmed or deleted".into(),
-                    vec![
-                        format!("smallest pending id: {min}"),
-                        format!("first entry: {first_id}"),
-                    ],
-                ));
-            }
+        if let (Some(min), Some(first_id)) = (group.pending_min_id, last.first_entry_id)
+            && min < first_id
+        {
+            findings.push(finding(
+                Severity::Info,
+                FindingKind::DanglingPending,
+                name,
+                "pending entries point at messages that are already trimmed or deleted".into(),
+                vec![
+                    format!("smallest pending id: {min}"),
+                    format!("first entry: {first_id}"),
+                ],
+            ));
         }
         groups.push((group.name.clone(), eval));
     }

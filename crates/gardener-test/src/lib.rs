@@ -33,9 +33,11 @@ impl RedisServer {
     /// point.
     #[must_use]
     pub fn start_with(extra_args: &[&str]) -> Self {
-        let binary = std::env::var("GARDENER_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        let binary =
+            std::env::var("GARDENER_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("gardener-redis-{}-{port}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("gardener-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create the redis working directory");
         let child = Command::new(&binary)
             .arg("--port")
@@ -90,7 +92,10 @@ impl RedisServer {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("redis-server on port {} did not accept connections within 10 s", self.port);
+        panic!(
+            "redis-server on port {} did not accept connections within 10 s",
+            self.port
+        );
     }
 }
 
@@ -107,7 +112,10 @@ impl Drop for RedisServer {
 #[must_use]
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind an ephemeral loopback port");
-    listener.local_addr().expect("local address of a bound listener").port()
+    listener
+        .local_addr()
+        .expect("local address of a bound listener")
+        .port()
 }
 
 /// The `shared/` folder beside the repository checkout (`../shared` from the workspace root),
@@ -124,5 +132,7 @@ pub fn shared_dir() -> PathBuf {
 #[must_use]
 pub fn workspace_root() -> PathBuf {
     // This crate lives in `crates/gardener-test`.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("..")
 }

@@ -113,6 +113,30 @@ pub struct CascadeResult {
     pub onsets: Vec<u32>,
 }
 
+impl CascadeResult {
+    /// How many patterns follow from `pattern`, directly or through others.
+    #[must_use]
+    pub fn descendants(&self, pattern: u32) -> usize {
+        (0..self.caused_by.len())
+            .filter(|&p| {
+                let mut node = p;
+                let mut steps = 0;
+                while let Some(parent) = self.caused_by[node] {
+                    if parent == pattern {
+                        return true;
+                    }
+                    node = parent as usize;
+                    steps += 1;
+                    if steps > self.caused_by.len() {
+                        break;
+                    }
+                }
+                false
+            })
+            .count()
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Onset {
     time_ms: i64,
@@ -122,13 +146,17 @@ struct Onset {
 
 /// Runs the analysis over `patterns` patterns. `events` need not be sorted. `weights` (events
 /// per pattern) order the root causes; patterns beyond [`CascadeConfig::max_patterns`] by
-/// weight are left `independent`.
+/// weight are left `independent`. `can_cause` says which patterns may be causes: the caller
+/// passes those of severity ERROR and above, so warnings can be symptoms but start no
+/// cascade (two warnings that one start-up routine always logs in the same order are a
+/// sequence, not a failure and its consequence); an empty slice lets every pattern be a cause.
 #[must_use]
 #[allow(clippy::too_many_lines)]
 pub fn analyze(
     patterns: usize,
     events: &[ErrorEvent],
     weights: &[u64],
+    can_cause: &[bool],
     config: &CascadeConfig,
 ) -> CascadeResult {
     let mut sorted: Vec<ErrorEvent> = events.to_vec();
@@ -192,7 +220,12 @@ pub fn analyze(
             continue;
         }
         for &a in &present {
-            if a == b {
+            if a == b
+                || !can_cause
+                    .get(a as usize)
+                    .copied()
+                    .unwrap_or(can_cause.is_empty())
+            {
                 continue;
             }
             let a_onsets = &onsets[a as usize];

@@ -7,7 +7,7 @@
 //! | Spike: peak minute ≥ 5 events and ≥ 4× the pattern's mean per active minute | 10 |
 //! | Novelty: new since the last run | 15 |
 //! | Regression: marked resolved, seen again | 25 |
-//! | Cascade: root cause | 20 + 2 per symptom (at most 10) |
+//! | Cascade: root cause | 20 + 2 per pattern that follows from it (at most 10) |
 //! | Cascade: symptom | −10 |
 //!
 //! Score ≥ 70 is P0, ≥ 45 P1, ≥ 25 P2, else P3. A symptom is at most P1: its root cause carries
@@ -74,7 +74,7 @@ pub struct PriorityInput {
     pub regressed: bool,
     /// Its cascade role.
     pub role: Role,
-    /// Its direct symptoms.
+    /// Patterns that follow from it, directly or through others.
     pub symptoms: usize,
 }
 
@@ -95,6 +95,21 @@ pub struct Score {
     pub cascade: f64,
     /// The priority.
     pub priority: Priority,
+}
+
+impl Default for Score {
+    /// No points, P3: what a pattern has before it is scored.
+    fn default() -> Self {
+        Self {
+            total: 0.0,
+            severity: 0.0,
+            rate: 0.0,
+            spike: 0.0,
+            novelty: 0.0,
+            cascade: 0.0,
+            priority: Priority::P3,
+        }
+    }
 }
 
 /// Scores a pattern.

@@ -20,6 +20,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Mine patterns only and print them with their counts.
     Patterns(InputArgs),
+    /// Mark patterns resolved: when one occurs again, the next run reports a regression.
+    Resolve(ResolveArgs),
     /// Redis Streams health: lag, pending, dead letters, unread streams, trim loss.
     Streams(gardener_streams::cli::StreamsArgs),
     /// Configuration drift: env vars, stream names and ports that code, docs and runtime
@@ -72,6 +74,35 @@ pub struct AnalyzeArgs {
     /// Print nothing on the terminal but errors.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// The state file that remembers earlier runs (new, gone, changed and regressed patterns).
+    #[arg(long, default_value = ".gardener/state.db", value_name = "PATH")]
+    pub state: PathBuf,
+
+    /// Neither read nor record run history.
+    #[arg(long, conflicts_with = "state")]
+    pub no_state: bool,
+
+    /// The configuration file (`[[rules]]` of the playbook). Default: `gardener.toml` in the
+    /// current folder when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Arguments of `gardener resolve`.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The pattern ids to mark resolved (16 hex digits, as in the report).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+
+    /// The state file.
+    #[arg(long, default_value = ".gardener/state.db", value_name = "PATH")]
+    pub state: PathBuf,
+
+    /// Why, or where it was fixed (kept with the resolution).
+    #[arg(long)]
+    pub note: Option<String>,
 }
 
 /// `--format` values.

@@ -3,7 +3,10 @@
 //! 2 failure). A closed pipe on stdout counts as success.
 
 mod cli;
+mod state;
 mod terminal;
+
+use std::io::Write as _;
 
 use gardener::pipeline;
 
@@ -12,13 +15,14 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 
-use crate::cli::{AnalyzeArgs, Cli, Command, InputArgs};
+use crate::cli::{AnalyzeArgs, Cli, Command, InputArgs, ResolveArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze(&args),
         Command::Patterns(args) => patterns(&args),
+        Command::Resolve(args) => resolve(&args),
         Command::Streams(args) => {
             let mut stdout = std::io::stdout().lock();
             gardener_streams::run(&args, &mut stdout)
@@ -65,7 +69,20 @@ fn options(input: &InputArgs, assignments: Option<std::path::PathBuf>) -> pipeli
 }
 
 fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let analysis = pipeline::run(&options(&args.input, args.assignments.clone()))?;
+    let playbook = load_playbook(args.config.as_deref())?;
+    let mut analysis = pipeline::run(&options(&args.input, args.assignments.clone()))?;
+    if !args.no_state {
+        let changes = state::record(&args.state, &analysis.report)?;
+        analysis.report.changes = changes;
+        analysis.report.triage.state_file = Some(args.state.display().to_string());
+    }
+    analysis.report.triage.rules_file = playbook.1.clone();
+    gardener::triage::apply(
+        &mut analysis.report,
+        &analysis.cascade_events,
+        &playbook.0,
+        &gardener_triage::CascadeConfig::default(),
+    );
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder `{}`", args.out.display()))?;
     let json_path = args.out.join("report.json");
@@ -90,6 +107,70 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// The playbook with the rules of `gardener.toml`: the file named, else `./gardener.toml` when
+/// it exists, else the built-in rules alone. Returns the file used.
+fn load_playbook(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<(gardener_triage::Playbook, Option<String>)> {
+    let default = std::path::Path::new("gardener.toml");
+    let path = match path {
+        Some(path) => Some(path),
+        None if default.is_file() => Some(default),
+        None => None,
+    };
+    let Some(path) = path else {
+        return Ok((gardener_triage::Playbook::builtin(), None));
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read configuration `{}`", path.display()))?;
+    let name = path.display().to_string();
+    let playbook = gardener_triage::Playbook::with_rules(&name, &text)?;
+    Ok((playbook, Some(name)))
+}
+
+/// Marks patterns resolved. An id may be shortened to a unique prefix of at least four hex
+/// digits; an id the state file has never seen is an error, with the ids it might mean.
+fn resolve(args: &ResolveArgs) -> anyhow::Result<ExitCode> {
+    let mut store = gardener_state::StateStore::open(&args.state)?;
+    let mut ids = Vec::new();
+    for text in &args.ids {
+        let text = text.trim().to_ascii_lowercase();
+        if text.len() < 4 || text.len() > 16 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            anyhow::bail!(
+                "`{text}` is not a pattern id\nhint: ids are 16 hex digits, as in report.json (a unique prefix of 4 or more works)"
+            );
+        }
+        let candidates = store.ids_with_prefix(&text)?;
+        match candidates.as_slice() {
+            [id] => ids.push(*id),
+            [] => anyhow::bail!(
+                "pattern `{text}` was never seen in a run recorded in `{}`\nhint: run `gardener analyze` with this state file first",
+                args.state.display()
+            ),
+            many => anyhow::bail!(
+                "`{text}` could mean {}\nhint: give more digits",
+                many.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+    let mut stdout = anstream::stdout().lock();
+    for id in ids {
+        let outcome = store.resolve(
+            id,
+            gardener_state::ResolvedBy::Person {
+                note: args.note.clone(),
+            },
+        )?;
+        let said = match outcome {
+            gardener_state::ResolveOutcome::Resolved => "marked resolved",
+            gardener_state::ResolveOutcome::AlreadyResolved => "was already resolved",
+            gardener_state::ResolveOutcome::Unknown => "unknown to the state file; nothing recorded",
+        };
+        writeln!(stdout, "{id}: {said}")?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn patterns(args: &InputArgs) -> anyhow::Result<ExitCode> {

@@ -15,8 +15,8 @@ use gardener_mine::{MessageKey, Miner, MinerConfig};
 use gardener_parse::{Assembled, Assembler, Decoded, Decoder, DecoderConfig, Format, Record};
 use gardener_redact::Redactor;
 use gardener_report::{
-    InputReport, PatternReport, Report, SampleReport, ServiceReport, TimelineReport, Totals,
-    UnparsedReport, Window,
+    ChangesReport, InputReport, PatternReport, Report, SampleReport, ServiceReport, TimelineReport,
+    Totals, TriageNotes, UnparsedReport, Window,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -34,12 +34,27 @@ pub struct Options {
     pub progress: bool,
 }
 
+/// The most events of severity WARNING and above kept for the cascade analysis (about 24 bytes
+/// each); past it, events are counted in `triage.cascade_events_capped` and left out.
+pub const MAX_CASCADE_EVENTS: usize = 8_000_000;
+
 /// The result of a run.
 pub struct Analysis {
     /// The report model.
     pub report: Report,
     /// Inputs that failed part-way or could not be opened, as messages.
     pub input_errors: Vec<String>,
+    /// Events of severity WARNING and above with a time, for the cascade analysis; `pattern` is
+    /// the index in `report.patterns`.
+    pub cascade_events: Vec<gardener_triage::ErrorEvent>,
+}
+
+/// A warning-or-worse event as the pipeline keeps it until patterns are known.
+struct PendingEvent {
+    key: MessageKey,
+    time_ms: i64,
+    service: u32,
+    instance: Option<u32>,
 }
 
 struct State {
@@ -51,6 +66,13 @@ struct State {
     assignments: Option<BufWriter<File>>,
     /// Message keys written to the assignments scratch file, by index.
     assignment_keys: BTreeMap<u32, MessageKey>,
+    /// Warning-or-worse events for the cascade analysis.
+    cascade_events: Vec<PendingEvent>,
+    /// Such events left out at the cap.
+    cascade_capped: u64,
+    /// Service and instance names, numbered for the cascade analysis.
+    service_ids: std::collections::HashMap<String, u32>,
+    instance_ids: std::collections::HashMap<String, u32>,
 }
 
 /// Runs the pipeline over every input.
@@ -82,6 +104,10 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
         accounting: Accounting::default(),
         assignments,
         assignment_keys: BTreeMap::new(),
+        cascade_events: Vec::new(),
+        cascade_capped: 0,
+        service_ids: std::collections::HashMap::new(),
+        instance_ids: std::collections::HashMap::new(),
     };
     let mut inputs = Vec::new();
     let mut input_errors = Vec::new();
@@ -124,10 +150,37 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
             .or_insert_with(|| patterns.template(index).to_owned());
         id
     });
-    let report = build_report(inputs, &state.accounting, &by_pattern, &templates);
+    let mut report = build_report(inputs, &state.accounting, &by_pattern, &templates);
+    report.triage.cascade_events = state.cascade_events.len() as u64;
+    report.triage.cascade_events_capped = state.cascade_capped;
+    let index_of: std::collections::HashMap<PatternId, u32> = report
+        .patterns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id, u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    let mut key_index: std::collections::HashMap<MessageKey, u32> =
+        std::collections::HashMap::new();
+    let cascade_events = state
+        .cascade_events
+        .iter()
+        .map(|event| {
+            let pattern = *key_index.entry(event.key).or_insert_with(|| {
+                let id = patterns.id(patterns.pattern_of(event.key));
+                index_of.get(&id).copied().unwrap_or(u32::MAX)
+            });
+            gardener_triage::ErrorEvent {
+                time_ms: event.time_ms,
+                pattern,
+                service: event.service,
+                instance: event.instance,
+            }
+        })
+        .collect();
     Ok(Analysis {
         report,
         input_errors,
+        cascade_events,
     })
 }
 
@@ -340,6 +393,29 @@ fn event(state: &mut State, record: &Record, position: String, source: SampleSou
             key.index()
         );
     }
+    if record.severity >= Severity::Warning
+        && let Some(timestamp) = record.timestamp
+    {
+        if state.cascade_events.len() < MAX_CASCADE_EVENTS {
+            let next = u32::try_from(state.service_ids.len()).unwrap_or(u32::MAX);
+            let service = *state
+                .service_ids
+                .entry(record.service.clone())
+                .or_insert(next);
+            let instance = record.instance.as_ref().map(|name| {
+                let next = u32::try_from(state.instance_ids.len()).unwrap_or(u32::MAX);
+                *state.instance_ids.entry(name.clone()).or_insert(next)
+            });
+            state.cascade_events.push(PendingEvent {
+                key,
+                time_ms: timestamp.as_millisecond(),
+                service,
+                instance,
+            });
+        } else {
+            state.cascade_capped += 1;
+        }
+    }
     let redactor = &state.redactor;
     let timestamp = record.timestamp;
     state.summary.add(
@@ -513,6 +589,18 @@ fn build_report(
                     .sort_by(|a, b| (&a.timestamp, &a.position).cmp(&(&b.timestamp, &b.position)));
                 samples
             },
+            sparkline: String::new(),
+            priority: gardener_triage::Priority::P3,
+            score: gardener_triage::Score::default(),
+            category: String::new(),
+            actions: Vec::new(),
+            labels: Vec::new(),
+            rule: String::new(),
+            role: gardener_triage::Role::Independent,
+            caused_by: Vec::new(),
+            episodes: 0,
+            new: false,
+            regressed: false,
         })
         .collect();
     patterns.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
@@ -576,6 +664,10 @@ fn build_report(
                 .map(|(minute, count)| (minute_text(*minute), *count))
                 .collect(),
         },
+        root_causes: Vec::new(),
+        cascades: Vec::new(),
+        changes: ChangesReport::default(),
+        triage: TriageNotes::default(),
     }
 }
 
@@ -585,10 +677,9 @@ fn generated_at() -> String {
     if let Some(seconds) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|v| v.trim().parse::<i64>().ok())
+        && let Ok(t) = jiff::Timestamp::from_second(seconds)
     {
-        if let Ok(t) = jiff::Timestamp::from_second(seconds) {
-            return t.to_string();
-        }
+        return t.to_string();
     }
     jiff::Timestamp::now()
         .round(jiff::Unit::Second)

@@ -12,7 +12,7 @@ use gardener_parse::DecoderConfig;
 fn worklog_of_the_bundled_example() {
     let example =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/checkout-incident.json");
-    let analysis = pipeline::run(&Options {
+    let mut analysis = pipeline::run(&Options {
         inputs: vec![example.display().to_string()],
         format: None,
         decoder: DecoderConfig::default(),
@@ -20,6 +20,12 @@ fn worklog_of_the_bundled_example() {
         progress: false,
     })
     .unwrap();
+    gardener::triage::apply(
+        &mut analysis.report,
+        &analysis.cascade_events,
+        &gardener_triage::Playbook::builtin(),
+        &gardener_triage::CascadeConfig::default(),
+    );
     let worklog = gardener_report::markdown::render(&analysis.report);
     let prefix = example.parent().unwrap().display().to_string();
     insta::with_settings!({filters => vec![

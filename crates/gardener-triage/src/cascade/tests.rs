@@ -129,7 +129,7 @@ fn method_precision_and_recall_on_generated_incidents() {
     let scenarios = 200;
     for seed in 0..scenarios {
         let s = scenario(seed);
-        let result = analyze(s.patterns, &s.events, &weights(&s), &config);
+        let result = analyze(s.patterns, &s.events, &weights(&s), &[], &config);
         let found: Vec<(u32, u32)> = result.edges.iter().map(|e| (e.from, e.to)).collect();
         for edge in &found {
             if s.edges.contains(edge) {
@@ -186,7 +186,7 @@ fn a_clean_chain_is_recovered_exactly() {
             });
         }
     }
-    let result = analyze(3, &events, &[5, 5, 5], &CascadeConfig::default());
+    let result = analyze(3, &events, &[5, 5, 5], &[], &CascadeConfig::default());
     let found: Vec<(u32, u32, i64)> = result
         .edges
         .iter()
@@ -201,6 +201,36 @@ fn a_clean_chain_is_recovered_exactly() {
     assert_eq!(result.onsets, [5, 5, 5]);
     // The transitive edge 0 → 2 was a candidate, then reduced away.
     assert!(result.candidates.iter().any(|e| e.from == 0 && e.to == 2));
+    assert_eq!(result.descendants(0), 2);
+    assert_eq!(result.descendants(1), 1);
+}
+
+#[test]
+fn patterns_that_may_not_cause_start_no_cascade() {
+    // The same clean chain, but pattern 0 (say, a warning) may not be a cause: 1 becomes the
+    // root and 0 is left alone.
+    let mut events = Vec::new();
+    for cycle in 0..5i64 {
+        for (pattern, offset) in [(0u32, 0i64), (1, 2_000), (2, 4_000)] {
+            events.push(ErrorEvent {
+                time_ms: cycle * 300_000 + offset,
+                pattern,
+                service: 0,
+                instance: Some(cycle as u32),
+            });
+        }
+    }
+    let result = analyze(
+        3,
+        &events,
+        &[5, 5, 5],
+        &[false, true, true],
+        &CascadeConfig::default(),
+    );
+    assert_eq!(
+        result.roles,
+        [Role::Independent, Role::RootCause, Role::Symptom]
+    );
 }
 
 #[test]
@@ -222,7 +252,7 @@ fn other_instances_are_not_causes() {
             instance: Some(2),
         });
     }
-    let result = analyze(2, &events, &[6, 6], &CascadeConfig::default());
+    let result = analyze(2, &events, &[6, 6], &[], &CascadeConfig::default());
     assert!(result.edges.is_empty());
     assert_eq!(result.roles, [Role::Independent, Role::Independent]);
 }
@@ -255,7 +285,7 @@ fn too_few_episodes_make_no_edge() {
             instance: None,
         },
     ];
-    let result = analyze(2, &events, &[2, 2], &CascadeConfig::default());
+    let result = analyze(2, &events, &[2, 2], &[], &CascadeConfig::default());
     assert!(result.edges.is_empty());
 }
 
@@ -283,6 +313,6 @@ fn frequent_unrelated_patterns_are_not_linked() {
         quiet_gap_ms: 5_000,
         ..CascadeConfig::default()
     };
-    let result = analyze(2, &events, &[200, 200], &config);
+    let result = analyze(2, &events, &[200, 200], &[], &config);
     assert!(result.edges.is_empty(), "{:?}", result.edges);
 }
