@@ -22,6 +22,7 @@ const CELL_TEMPLATE_CHARS: usize = 160;
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     header(&mut out, report);
+    collection(&mut out, report);
     executive_summary(&mut out, report);
     cascades(&mut out, report);
     actions(&mut out, report);
@@ -69,6 +70,29 @@ fn header(out: &mut String, report: &Report) {
         );
     }
     out.push('\n');
+}
+
+fn collection(out: &mut String, report: &Report) {
+    let Some(collection) = &report.collection else {
+        return;
+    };
+    let _ = writeln!(out, "## Collection details\n");
+    let _ = writeln!(
+        out,
+        "- Source: Cloud Logging `entries:list` on {}",
+        collection.resource_names.join(", ")
+    );
+    let _ = writeln!(out, "- Filter: {}", inline(&collection.filter));
+    let _ = writeln!(
+        out,
+        "- Order: `{}`; pages: {}; entries: {}; retries: {}",
+        collection.order_by, collection.pages, collection.entries, collection.retries
+    );
+    let _ = writeln!(
+        out,
+        "- Credentials: {}; written to `{}`\n",
+        collection.credentials, collection.file
+    );
 }
 
 /// The P0 and P1 findings, one line each, most urgent first. Symptoms are listed under their

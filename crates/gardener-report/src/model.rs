@@ -35,6 +35,30 @@ pub struct Report {
     pub changes: ChangesReport,
     /// How the triage was made: thresholds, state file, what was capped.
     pub triage: TriageNotes,
+    /// What was collected from Cloud Logging, when `analyze` collected first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collection: Option<CollectionReport>,
+}
+
+/// What `analyze --gcp-project` collected.
+#[derive(Clone, Debug, Serialize)]
+pub struct CollectionReport {
+    /// `projects/P` and any other resource names asked.
+    pub resource_names: Vec<String>,
+    /// The exact Logging filter sent.
+    pub filter: String,
+    /// The `orderBy` sent.
+    pub order_by: String,
+    /// Pages read (empty ones included).
+    pub pages: u64,
+    /// Entries collected.
+    pub entries: u64,
+    /// Requests retried (quota, server errors).
+    pub retries: u32,
+    /// Which credentials were used (never the token).
+    pub credentials: String,
+    /// The NDJSON file the entries were written to.
+    pub file: String,
 }
 
 /// A direct cause → effect edge of a cascade.

@@ -22,6 +22,9 @@ pub enum Command {
     Patterns(InputArgs),
     /// Mark patterns resolved: when one occurs again, the next run reports a regression.
     Resolve(ResolveArgs),
+    /// Collect logs from a source into a file.
+    #[command(subcommand)]
+    Collect(CollectCommand),
     /// Redis Streams health: lag, pending, dead letters, unread streams, trim loss.
     Streams(gardener_streams::cli::StreamsArgs),
     /// Configuration drift: env vars, stream names and ports that code, docs and runtime
@@ -34,7 +37,7 @@ pub enum Command {
 pub struct InputArgs {
     /// Files, directories, globs, or `-` for standard input. gzip and zstd are recognised by
     /// their first bytes.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
 
     /// The input format; detected per input when not given.
@@ -87,6 +90,103 @@ pub struct AnalyzeArgs {
     /// current folder when it exists.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Collect from Cloud Logging first (entries:list), then analyse what was collected (with
+    /// any INPUT given too). The collected NDJSON is kept as `collected.ndjson` in `--out`.
+    #[command(flatten)]
+    pub gcp: GcpCollectArgs,
+}
+
+/// `analyze --gcp-project ...`: the window to collect.
+#[derive(Debug, Args)]
+pub struct GcpCollectArgs {
+    /// The Google Cloud project to collect from.
+    #[arg(long, value_name = "ID", help_heading = "Collect from Cloud Logging")]
+    pub gcp_project: Option<String>,
+    /// Only this service (Cloud Run `service_name`, or GKE `container_name` with `--gcp-resource k8s`).
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "gcp_project",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub service: Option<String>,
+    /// Restrict to a resource type.
+    #[arg(
+        long,
+        value_enum,
+        requires = "gcp_project",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub gcp_resource: Option<gardener_gcp::ResourceKind>,
+    /// The last DURATION before now (`30m`, `1h`, `2d`); the default window is 1h.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "gcp_project",
+        conflicts_with = "from",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub since: Option<String>,
+    /// Window start (RFC 3339).
+    #[arg(
+        long,
+        value_name = "TIME",
+        requires = "gcp_project",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub from: Option<String>,
+    /// Window end (RFC 3339; default now).
+    #[arg(
+        long,
+        value_name = "TIME",
+        requires = "from",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub to: Option<String>,
+    /// Only entries of this severity and above.
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        requires = "gcp_project",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub min_severity: Option<String>,
+    /// An extra Logging query, ANDed in parentheses.
+    #[arg(
+        long,
+        value_name = "QUERY",
+        requires = "gcp_project",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub filter: Option<String>,
+    /// Stop after N entries.
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "gcp_project",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub limit: Option<u64>,
+    /// An OAuth access token (else `GOOGLE_OAUTH_ACCESS_TOKEN`, a key file, or gcloud).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        requires = "gcp_project",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub access_token: Option<String>,
+    /// A service-account key file (else `GOOGLE_APPLICATION_CREDENTIALS`).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "gcp_project",
+        help_heading = "Collect from Cloud Logging"
+    )]
+    pub credentials: Option<PathBuf>,
+    /// The Logging API base URL.
+    #[arg(long, value_name = "URL", requires = "gcp_project", default_value = gardener_gcp::DEFAULT_API_BASE_URL, help_heading = "Collect from Cloud Logging")]
+    pub gcp_api_url: String,
 }
 
 /// Arguments of `gardener resolve`.
@@ -103,6 +203,13 @@ pub struct ResolveArgs {
     /// Why, or where it was fixed (kept with the resolution).
     #[arg(long)]
     pub note: Option<String>,
+}
+
+/// `gardener collect` sources.
+#[derive(Debug, Subcommand)]
+pub enum CollectCommand {
+    /// Google Cloud Logging (entries:list) to NDJSON.
+    Gcp(gardener_gcp::CollectGcpArgs),
 }
 
 /// `--format` values.

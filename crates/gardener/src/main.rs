@@ -23,6 +23,12 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze(&args),
         Command::Patterns(args) => patterns(&args),
         Command::Resolve(args) => resolve(&args),
+        Command::Collect(cli::CollectCommand::Gcp(args)) => {
+            let mut stdout = std::io::stdout().lock();
+            gardener_gcp::run_collect(&args, &mut stdout)
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from)
+        }
         Command::Streams(args) => {
             let mut stdout = std::io::stdout().lock();
             gardener_streams::run(&args, &mut stdout)
@@ -70,7 +76,24 @@ fn options(input: &InputArgs, assignments: Option<std::path::PathBuf>) -> pipeli
 
 fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let playbook = load_playbook(args.config.as_deref())?;
-    let mut analysis = pipeline::run(&options(&args.input, args.assignments.clone()))?;
+    let mut inputs = args.input.inputs.clone();
+    let collection = match &args.gcp.gcp_project {
+        Some(project) => {
+            let (report, file) = collect_gcp(project, &args.gcp, &args.out)?;
+            inputs.push(file);
+            Some(report)
+        }
+        None => None,
+    };
+    if inputs.is_empty() {
+        anyhow::bail!(
+            "no input\nhint: name files, folders, globs or `-` for stdin, or collect with `--gcp-project`"
+        );
+    }
+    let mut options = options(&args.input, args.assignments.clone());
+    options.inputs = inputs;
+    let mut analysis = pipeline::run(&options)?;
+    analysis.report.collection = collection;
     if !args.no_state {
         let changes = state::record(&args.state, &analysis.report)?;
         analysis.report.changes = changes;
@@ -107,6 +130,68 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// Collects the asked window from Cloud Logging into `OUT/collected.ndjson`.
+fn collect_gcp(
+    project: &str,
+    args: &cli::GcpCollectArgs,
+    out: &std::path::Path,
+) -> anyhow::Result<(gardener_report::CollectionReport, String)> {
+    let spec = gardener_gcp::FilterSpec {
+        resource: args.gcp_resource,
+        service: args.service.clone(),
+        min_severity: match &args.min_severity {
+            Some(level) => Some(gardener_core::Severity::parse(level).with_context(|| {
+                format!("`{level}` is not a severity\nhint: DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL, ALERT, EMERGENCY")
+            })?),
+            None => None,
+        },
+        extra: args.filter.clone(),
+    };
+    let window = match (&args.from, &args.since) {
+        (Some(from), _) => gardener_gcp::WindowSpec::Range {
+            from: gardener_gcp::parse_timestamp(from)?,
+            to: args
+                .to
+                .as_deref()
+                .map(gardener_gcp::parse_timestamp)
+                .transpose()?,
+        },
+        (None, since) => gardener_gcp::WindowSpec::Since(gardener_gcp::parse_duration(
+            since.as_deref().unwrap_or("1h"),
+        )?),
+    };
+    let mut config =
+        gardener_gcp::CollectConfig::new(project, &spec, &window, jiff::Timestamp::now())?;
+    config.auth =
+        gardener_gcp::AuthConfig::from_env(args.access_token.clone(), args.credentials.clone());
+    config.api_base_url.clone_from(&args.gcp_api_url);
+    config.limit = args.limit;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output folder `{}`", out.display()))?;
+    let path = out.join("collected.ndjson");
+    let file = std::fs::File::create(&path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    let summary = gardener_gcp::collect(&config, &mut writer, &mut gardener_gcp::NoProgress)?;
+    writer
+        .flush()
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    let name = path.display().to_string();
+    Ok((
+        gardener_report::CollectionReport {
+            resource_names: summary.resource_names,
+            filter: summary.filter,
+            order_by: summary.order_by,
+            pages: summary.pages,
+            entries: summary.entries,
+            retries: summary.retries,
+            credentials: summary.credentials,
+            file: name.clone(),
+        },
+        name,
+    ))
 }
 
 /// The playbook with the rules of `gardener.toml`: the file named, else `./gardener.toml` when
@@ -151,7 +236,10 @@ fn resolve(args: &ResolveArgs) -> anyhow::Result<ExitCode> {
             ),
             many => anyhow::bail!(
                 "`{text}` could mean {}\nhint: give more digits",
-                many.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+                many.iter()
+                    .map(|id| format!("`{id}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -166,7 +254,9 @@ fn resolve(args: &ResolveArgs) -> anyhow::Result<ExitCode> {
         let said = match outcome {
             gardener_state::ResolveOutcome::Resolved => "marked resolved",
             gardener_state::ResolveOutcome::AlreadyResolved => "was already resolved",
-            gardener_state::ResolveOutcome::Unknown => "unknown to the state file; nothing recorded",
+            gardener_state::ResolveOutcome::Unknown => {
+                "unknown to the state file; nothing recorded"
+            }
         };
         writeln!(stdout, "{id}: {said}")?;
     }
@@ -174,6 +264,9 @@ fn resolve(args: &ResolveArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn patterns(args: &InputArgs) -> anyhow::Result<ExitCode> {
+    if args.inputs.is_empty() {
+        anyhow::bail!("no input\nhint: name files, folders, globs or `-` for stdin");
+    }
     let analysis = pipeline::run(&options(args, None))?;
     terminal::patterns(&analysis.report)?;
     for message in &analysis.input_errors {

@@ -668,6 +668,7 @@ fn build_report(
         cascades: Vec::new(),
         changes: ChangesReport::default(),
         triage: TriageNotes::default(),
+        collection: None,
     }
 }
 

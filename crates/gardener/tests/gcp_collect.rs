@@ -165,3 +165,65 @@ fn collected_module_cascade_analyses_to_the_same_report_as_its_source() {
     assert_same_report(&report_json(&collected), &report_json(&source()));
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `gardener analyze --gcp-project` collects and analyses in one step, and the worklog's
+/// collection details name the exact filter used.
+#[test]
+fn analyze_collects_and_names_the_filter() {
+    let text = std::fs::read_to_string(source()).unwrap();
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let pages: Vec<Vec<String>> = lines.chunks(PAGE).map(<[String]>::to_vec).collect();
+    let server = TestServer::start(move |request| {
+        if request.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+            return Response::google_error(401, "UNAUTHENTICATED", "bad token");
+        }
+        let index: usize = request.json()["pageToken"]
+            .as_str()
+            .map_or(0, |t| t.trim_start_matches("page-").parse().unwrap());
+        let entries: Vec<&str> = pages[index].iter().map(String::as_str).collect();
+        let next = (index + 1 < pages.len()).then(|| format!("page-{}", index + 1));
+        Response::entries_page(&entries, next.as_deref())
+    });
+    let dir = std::env::temp_dir().join(format!("gardener-gcp-analyze-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gardener"))
+        .args([
+            "analyze",
+            "--no-state",
+            "--quiet",
+            "--gcp-project",
+            "netra-staging",
+            "--service",
+            "netra-backend-staging",
+            "--from",
+            "2025-05-28T17:00:00Z",
+            "--to",
+            "2025-05-28T18:00:00Z",
+            "--access-token",
+            TOKEN,
+            "--gcp-api-url",
+            &server.url(),
+            "--out",
+            &dir.display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let filter = r#"resource.labels.service_name="netra-backend-staging" AND timestamp>="2025-05-28T17:00:00Z" AND timestamp<"2025-05-28T18:00:00Z""#;
+    assert_eq!(report["collection"]["filter"], filter);
+    assert_eq!(report["collection"]["entries"], lines.len());
+    assert_eq!(report["totals"]["events"], lines.len());
+    let worklog = std::fs::read_to_string(dir.join("worklog.md")).unwrap();
+    assert!(worklog.contains("## Collection details"), "{worklog}");
+    assert!(
+        worklog.contains(&format!("- Filter: `{filter}`")),
+        "{worklog}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
