@@ -58,3 +58,26 @@ impl MinerConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid() {
+        assert!(MinerConfig::default().validate().is_ok());
+    }
+
+    #[test]
+    fn zero_caps_are_rejected_with_the_field_name() {
+        let config = MinerConfig {
+            max_forms: 0,
+            ..MinerConfig::default()
+        };
+        let err = config.validate().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid miner setting `max_forms`: must be at least 1"
+        );
+    }
+}

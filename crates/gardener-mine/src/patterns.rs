@@ -247,3 +247,52 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
     }
     reach[m][n]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Miner, MinerConfig};
+
+    #[test]
+    fn whole_token_wildcard_covers_one_or_more_tokens() {
+        assert!(template_matches("open <*> now", "open a now"));
+        assert!(template_matches("open <*> now", "open a b c now"));
+        assert!(!template_matches("open <*> now", "open now"));
+        assert!(!template_matches("open <*> now", "close a now"));
+    }
+
+    #[test]
+    fn in_token_wildcard_covers_one_or_more_characters() {
+        assert!(template_matches("node-<*>", "node-17"));
+        assert!(!template_matches("node-<*>", "node-"));
+        assert!(template_matches("<*>:<*>", "10.0.0.1:80"));
+        assert!(!template_matches("<*>:<*>", "10.0.0.1"));
+    }
+
+    #[test]
+    fn params_of_a_variable_length_pattern_keep_the_covered_tokens_together() {
+        let mut miner = Miner::new(MinerConfig::default());
+        let lines = [
+            "Targeting nodes 1",
+            "Targeting nodes 1 2",
+            "Targeting nodes 1 2 3",
+            "Targeting nodes 4 5 6 7",
+        ];
+        let keys: Vec<_> = lines.iter().map(|l| miner.observe(l)).collect();
+        let patterns = miner.finish();
+        let p = patterns.pattern_of(keys[3]);
+        assert_eq!(patterns.template(p), "Targeting nodes <*>");
+        assert!(patterns.is_variable_length(p));
+        assert_eq!(patterns.params(keys[3], lines[3]), ["4 5 6 7"]);
+        assert_eq!(patterns.pattern_of(keys[0]), p);
+    }
+
+    #[test]
+    fn params_of_a_text_the_template_does_not_match_are_empty() {
+        let mut miner = Miner::new(MinerConfig::default());
+        let key = miner.observe("Deleting block 17");
+        let patterns = miner.finish();
+        assert_eq!(patterns.params(key, "Deleting block 17"), ["17"]);
+        assert!(patterns.params(key, "Copying block 17").is_empty());
+    }
+}
