@@ -99,11 +99,10 @@ pub fn load(path: &Path) -> Result<Vec<Labelled>> {
     Ok(out)
 }
 
-/// Mines the `Content` of `rows` with the default configuration and returns the template of
-/// each row, in order.
+/// Mines the `Content` of `rows` with `config` and returns the template of each row, in order.
 #[must_use]
-pub fn mine_rows(rows: &[Labelled]) -> Vec<String> {
-    let mut miner = Miner::new(MinerConfig::default());
+pub fn mine_rows(rows: &[Labelled], config: &MinerConfig) -> Vec<String> {
+    let mut miner = Miner::new(config.clone());
     let keys: Vec<_> = rows.iter().map(|r| miner.observe(&r.content)).collect();
     let patterns = miner.finish();
     keys.iter()
@@ -111,10 +110,10 @@ pub fn mine_rows(rows: &[Labelled]) -> Vec<String> {
         .collect()
 }
 
-/// Mines and scores one data set.
+/// Mines (with `config`) and scores one data set.
 #[must_use]
-pub fn mine_and_score(rows: &[Labelled]) -> (Scores, Vec<String>) {
-    let templates = mine_rows(rows);
+pub fn mine_and_score(rows: &[Labelled], config: &MinerConfig) -> (Scores, Vec<String>) {
+    let templates = mine_rows(rows, config);
     let predicted = rows
         .iter()
         .zip(&templates)

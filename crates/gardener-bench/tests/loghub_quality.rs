@@ -19,7 +19,7 @@ fn loghub_2k_averages_stay_above_the_issue_3_targets() {
     let mut sums = [0.0f64; 4];
     for set in &sets {
         let rows = loghub::load(&set.path).unwrap();
-        let (s, _) = loghub::mine_and_score(&rows);
+        let (s, _) = loghub::mine_and_score(&rows, &gardener_mine::MinerConfig::default());
         sums[0] += s.ga;
         sums[1] += s.pa;
         sums[2] += s.fga;

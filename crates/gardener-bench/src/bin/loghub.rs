@@ -4,7 +4,9 @@
 //! or `<System>_full.log_structured[_corrected].csv` (loghub-2.0-full). Every system found is
 //! mined with the default configuration (its `Content` column only) and scored with the
 //! metrics of `score.py`. With `--pred-dir OUT`, `OUT/<System>.csv` (LineId, EventTemplate)
-//! is written for `score.py --dir DIR --pred-dir OUT`.
+//! is written for `score.py --dir DIR --pred-dir OUT`. `--split-values N` and
+//! `--split-values-capitalised N` override the two split caps of `MinerConfig` for
+//! experiments; the reported benchmark uses the defaults.
 
 #![allow(clippy::print_stdout)]
 
@@ -14,25 +16,43 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use gardener_bench::loghub;
+use gardener_mine::MinerConfig;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let mut dir: Option<PathBuf> = None;
     let mut pred_dir: Option<PathBuf> = None;
+    let mut config = MinerConfig::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--pred-dir" => {
                 pred_dir = Some(args.next().context("--pred-dir needs a folder")?.into())
             }
+            "--split-values" => {
+                config.max_split_values = args
+                    .next()
+                    .context("--split-values needs a number")?
+                    .parse()?;
+            }
+            "--split-values-capitalised" => {
+                config.max_split_values_capitalised = args
+                    .next()
+                    .context("--split-values-capitalised needs a number")?
+                    .parse()?;
+            }
             "-h" | "--help" => {
-                println!("usage: loghub DIR [--pred-dir OUT]");
+                println!(
+                    "usage: loghub DIR [--pred-dir OUT] [--split-values N] [--split-values-capitalised N]"
+                );
                 return Ok(());
             }
             _ if dir.is_none() => dir = Some(arg.into()),
-            _ => bail!("unexpected argument `{arg}`\nhint: usage: loghub DIR [--pred-dir OUT]"),
+            _ => bail!(
+                "unexpected argument `{arg}`\nhint: usage: loghub DIR [--pred-dir OUT] [--split-values N] [--split-values-capitalised N]"
+            ),
         }
     }
-    let dir = dir.context("missing DIR\nhint: usage: loghub DIR [--pred-dir OUT]")?;
+    let dir = dir.context("missing DIR\nhint: usage: loghub DIR [--pred-dir OUT] [--split-values N] [--split-values-capitalised N]")?;
     let sets = loghub::datasets(&dir)?;
     if sets.is_empty() {
         bail!(
@@ -53,7 +73,7 @@ fn main() -> Result<()> {
     for set in &sets {
         let rows = loghub::load(&set.path)?;
         let started = Instant::now();
-        let (s, templates) = loghub::mine_and_score(&rows);
+        let (s, templates) = loghub::mine_and_score(&rows, &config);
         let elapsed = started.elapsed();
         if let Some(out) = &pred_dir {
             let path = out.join(format!("{}.csv", set.name));
