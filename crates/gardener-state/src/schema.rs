@@ -9,7 +9,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 use crate::error::{StateError, classify};
 
 /// The schema version this build writes (`PRAGMA user_version`). Version 0 is an empty file.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 /// The tables of version 1. Ids are `PatternId`s stored as the signed 64-bit integer with the
 /// same bits; times are RFC 3339 text in UTC; counts are integers.
@@ -61,8 +61,19 @@ CREATE TABLE issues (
 );
 ";
 
+/// Version 2 adds the cache of LLM narratives (issue 8): one row per cache key, the validated
+/// prose as JSON. Rows are small and written only under `--narrate`.
+const SCHEMA_V2: &str = "
+CREATE TABLE narrative_cache (
+    key        TEXT PRIMARY KEY,
+    json       TEXT NOT NULL,
+    stored_at  TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
 /// The tables we create; any other table in a version-0 file means it is not ours.
-const OUR_TABLES: [&str; 6] = [
+const OUR_TABLES: [&str; 7] = [
+    "narrative_cache",
     "runs",
     "run_inputs",
     "patterns",
@@ -128,10 +139,17 @@ pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, St
             });
         }
         tx.execute_batch(SCHEMA_V1)
-            .and_then(|()| tx.pragma_update(None, "user_version", SCHEMA_VERSION))
             .map_err(|e| classify(path, "create the schema of", busy_timeout, e))?;
     }
-    // Later versions migrate here, one step at a time: `if version < 2 { ... }`.
+    // Later versions migrate here, one step at a time.
+    if version < 2 {
+        tx.execute_batch(SCHEMA_V2)
+            .map_err(|e| classify(path, "migrate the schema of", busy_timeout, e))?;
+    }
+    if version < SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(|e| classify(path, "migrate the schema of", busy_timeout, e))?;
+    }
     tx.commit()
         .map_err(|e| classify(path, "create the schema of", busy_timeout, e))?;
     Ok(conn)

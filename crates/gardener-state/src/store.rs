@@ -527,6 +527,41 @@ impl StateStore {
             })
             .collect()
     }
+
+    /// The narrative JSON stored under a cache key by [`StateStore::store_narrative`], if any.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read.
+    pub fn cached_narrative(&self, key: &str) -> Result<Option<String>, StateError> {
+        self.conn
+            .query_row(
+                "SELECT json FROM narrative_cache WHERE key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.err("read"))
+    }
+
+    /// Stores (or replaces) the narrative JSON under a cache key. The key is opaque to this
+    /// crate; `gardener-narrate` builds it from provider, model, patterns and a count bucket.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be written.
+    pub fn store_narrative(&mut self, key: &str, json: &str) -> Result<(), StateError> {
+        const ACTION: &str = "store a narrative in";
+        let (path, seconds) = (self.path.clone(), self.options.busy_timeout);
+        let tx = self.begin(ACTION)?;
+        tx.execute(
+            "INSERT INTO narrative_cache (key, json, stored_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET json = ?2, stored_at = ?3",
+            params![key, json, Timestamp::now().to_string()],
+        )
+        .map_err(|e| classify(&path, ACTION, seconds, e))?;
+        tx.commit().map_err(|e| classify(&path, ACTION, seconds, e))
+    }
 }
 
 /// Groups the records by id: counts add up, the earliest first and latest last sighting win,

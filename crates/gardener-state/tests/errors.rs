@@ -138,3 +138,39 @@ fn a_writer_that_holds_the_lock_too_long_gives_a_busy_error() {
     let changes = store.record_run(&run).unwrap();
     assert_eq!(changes.run.id, 1);
 }
+
+#[test]
+fn a_version_1_file_is_migrated_to_version_2_keeping_its_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    {
+        let mut store = StateStore::open(&path).unwrap();
+        store
+            .record_run(&hour_run(
+                "2024-05-01T12:00:00Z",
+                vec![pattern("a <*>", Severity::Error, 3)],
+            ))
+            .unwrap();
+    }
+    // Make it a version-1 file: what gardener wrote before the narrative cache existed.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE narrative_cache; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let mut store = StateStore::open(&path).unwrap();
+    assert_eq!(store.runs().unwrap().len(), 1);
+    assert_eq!(store.cached_narrative("k").unwrap(), None);
+    store.store_narrative("k", r#"{"summary":"x"}"#).unwrap();
+    store.store_narrative("k", r#"{"summary":"y"}"#).unwrap();
+    assert_eq!(
+        store.cached_narrative("k").unwrap().as_deref(),
+        Some(r#"{"summary":"y"}"#)
+    );
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}
