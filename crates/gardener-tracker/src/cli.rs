@@ -47,7 +47,7 @@ pub struct IssuesArgs {
     /// min_priority` of gardener.toml].
     #[arg(long, value_name = "P0|P1|P2|P3")]
     pub min_priority: Option<Priority>,
-    /// Similarity score (0..1) at or above which a person's issue is matched [default: 0.45].
+    /// Similarity score (0..1) at or above which a person's issue is matched [default: 0.42].
     #[arg(long, value_name = "SCORE")]
     pub match_threshold: Option<f64>,
     /// gardener.toml with `[tracker]` and `[redact]` sections (default: ./gardener.toml when

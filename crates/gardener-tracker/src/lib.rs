@@ -291,7 +291,7 @@ fn apply(
                 entry.issue = created.number;
                 entry.location = Some(redact(&created.location));
                 if created.existed {
-                    entry.existing = true;
+                    // Created by this run (the answer was lost), so not an earlier issue.
                     entry.why = redact(&format!(
                         "{}; an ambiguous failure was checked: the issue had landed, not filed twice",
                         entry.why

@@ -7,8 +7,9 @@
 //! meet. Words are weighted by inverse document frequency over the issues and findings of the
 //! run, so words every issue shares (`error`, `failed`) count less than `redis` or `database`.
 //!
-//! The score is a weighted cosine between the sets: `0.7 · cos(finding, title) + 0.3 ·
-//! cos(finding, body)` (title alone when the body is empty). See `docs/tracker.md` for the
+//! The score is a weighted cosine between the sets: `max(cos(finding, title), 0.7 ·
+//! cos(finding, title) + 0.3 · cos(finding, body))`, so the title weighs more and a body can
+//! raise the score but never lower it. See `docs/tracker.md` for the
 //! threshold and the cases it was chosen on.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const TITLE_WEIGHT: f64 = 0.7;
 
 /// Default score at or above which a finding is matched to an issue.
-pub const DEFAULT_THRESHOLD: f64 = 0.45;
+pub const DEFAULT_THRESHOLD: f64 = 0.42;
 
 const STOP_WORDS: &[&str] = &[
     "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be",
@@ -60,6 +61,16 @@ fn normalise(word: &str) -> Option<String> {
         || word.chars().filter(char::is_ascii_digit).count() > 2
     {
         return None;
+    }
+    // Negated forms (`disconnected`, `unhealthy`) become `~` + the stem of the rest, so they
+    // neither match nor silently pass for the positive word (see `Corpus::score`).
+    for (prefix, min_len) in [("dis", 8), ("un", 7)] {
+        if word.len() >= min_len
+            && let Some(rest) = word.strip_prefix(prefix)
+            && let Some(stem) = normalise(rest)
+        {
+            return Some(format!("~{stem}"));
+        }
     }
     let word = match word {
         "db" | "dbs" => "database",
@@ -171,14 +182,28 @@ impl Corpus {
         dot / (na * nb)
     }
 
-    /// The match score of a finding against an issue's title and body.
+    /// The match score of a finding against an issue's title and body. Halved when one side
+    /// says the negation of a word the other says (`connected` against `disconnects`).
     #[must_use]
     pub fn score(&self, finding: &Doc, title: &Doc, body: &Doc) -> f64 {
+        let negates = |a: &Doc, b: &Doc| {
+            a.keys()
+                .any(|word| b.words.contains_key(&format!("~{word}")))
+        };
+        let conflict = negates(finding, title) || negates(title, finding);
+        let score = self.unpenalised(finding, title, body);
+        if conflict { score / 2.0 } else { score }
+    }
+
+    fn unpenalised(&self, finding: &Doc, title: &Doc, body: &Doc) -> f64 {
         let title_score = self.cosine(finding, title);
         if body.is_empty() {
             return title_score;
         }
-        TITLE_WEIGHT * title_score + (1.0 - TITLE_WEIGHT) * self.cosine(finding, body)
+        // A body can only help: people write long bodies about many things, so a body that
+        // says little about the finding must not pull a good title match down.
+        title_score
+            .max(TITLE_WEIGHT * title_score + (1.0 - TITLE_WEIGHT) * self.cosine(finding, body))
     }
 }
 
@@ -198,7 +223,16 @@ mod tests {
         );
         assert_eq!(tokens("connection"), tokens("connectivity"));
         assert_eq!(tokens("conn"), tokens("connected"));
-        assert_eq!(tokens("Retry <*> after 30s on 0xdeadbeef s3"), vec!["retry", "s3"]);
+        assert_eq!(
+            tokens("Retry <*> after 30s on 0xdeadbeef s3"),
+            vec!["retry", "s3"]
+        );
+    }
+
+    #[test]
+    fn negated_words_get_their_own_token() {
+        assert_eq!(tokens("disconnected unhealthy"), vec!["~connec", "~health"]);
+        assert_eq!(tokens("display"), vec!["displa"]);
     }
 
     #[test]
