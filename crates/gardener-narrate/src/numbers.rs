@@ -15,6 +15,60 @@ const UNITS: [&str; 12] = [
 /// The canonical numbers written in `text`.
 #[must_use]
 pub fn numbers_in(text: &str) -> Vec<String> {
+    scan(text, false)
+}
+
+/// Whether `bytes[at..]` starts with the digit/punctuation shape `shape` (`d` a digit).
+fn shaped(bytes: &[u8], at: usize, shape: &str) -> bool {
+    shape.len() + at <= bytes.len()
+        && shape.bytes().zip(&bytes[at..]).all(|(s, &b)| {
+            if s == b'd' {
+                b.is_ascii_digit()
+            } else {
+                s == b
+            }
+        })
+}
+
+/// Dates (`2026-11-20`) and times of day (`14:07`, `14:07:16`) are one number each, so that a
+/// timestamp in the facts does not allow every hour, minute and second as a count. With
+/// `facts`, a time also allows its `HH:MM` prefix.
+fn date_or_time(bytes: &[u8], at: usize, facts: bool, out: &mut Vec<String>) -> Option<usize> {
+    if shaped(bytes, at, "dddd-dd-dd") {
+        out.push(String::from_utf8_lossy(&bytes[at..at + 10]).into_owned());
+        return Some(at + 10);
+    }
+    let hour_len = if shaped(bytes, at, "dd:dd") {
+        2
+    } else if shaped(bytes, at, "d:dd") {
+        1
+    } else {
+        return None;
+    };
+    let hour = String::from_utf8_lossy(&bytes[at..at + hour_len]);
+    let minute = String::from_utf8_lossy(&bytes[at + hour_len + 1..at + hour_len + 3]);
+    let hm = format!("{hour:0>2}:{minute}");
+    let mut end = at + hour_len + 3;
+    if shaped(bytes, end, ":dd") {
+        let second = String::from_utf8_lossy(&bytes[end + 1..end + 3]);
+        out.push(format!("{hm}:{second}"));
+        if facts {
+            out.push(hm);
+        }
+        end += 3;
+        if shaped(bytes, end, ".d") {
+            end += 1;
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
+                end += 1;
+            }
+        }
+    } else {
+        out.push(hm);
+    }
+    Some(end)
+}
+
+fn scan(text: &str, facts: bool) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -28,6 +82,12 @@ pub fn numbers_in(text: &str) -> Vec<String> {
             let prev = bytes[start - 1];
             prev.is_ascii_alphabetic() || prev == b'_'
         };
+        if (!preceded_by_word || facts)
+            && let Some(end) = date_or_time(bytes, start, facts, &mut out)
+        {
+            i = end;
+            continue;
+        }
         // Digits, with `,ddd` groups and one `.d+` fraction.
         let mut end = i;
         while end < bytes.len() && bytes[end].is_ascii_digit() {
@@ -62,7 +122,9 @@ pub fn numbers_in(text: &str) -> Vec<String> {
         if !is_word {
             out.push(canonical(&text[start..end]));
         }
-        i = word_end.max(end);
+        // In facts, digits inside words count too (`20T14` in a timestamp is handled above;
+        // `exit(3)`, `v2` allow 3 and 2): the facts side is generous, the prose side strict.
+        i = if facts { end } else { word_end.max(end) };
     }
     out
 }
@@ -81,23 +143,15 @@ fn canonical(number: &str) -> String {
     }
 }
 
-/// The numbers a fact value allows: every digit run of its strings (and their decimals), and
-/// JSON numbers themselves; values under `skip_keys` (pattern ids) are left out.
+/// The numbers a fact value allows: the numbers of its strings, digits inside words included,
+/// dates and times as wholes, and JSON numbers themselves; values under `skip_keys` (pattern
+/// ids) are left out.
 pub fn collect_allowed(value: &serde_json::Value, skip_keys: &[&str], into: &mut BTreeSet<String>) {
     match value {
         serde_json::Value::Number(n) => {
             into.insert(canonical(&n.to_string()));
         }
-        serde_json::Value::String(s) => {
-            // Generous on the facts side: every digit run counts, also inside words such as
-            // `20T14` in a timestamp; decimals and grouped thousands as written too.
-            into.extend(
-                s.split(|c: char| !c.is_ascii_digit())
-                    .filter(|run| !run.is_empty())
-                    .map(canonical),
-            );
-            into.extend(numbers_in(s));
-        }
+        serde_json::Value::String(s) => into.extend(scan(s, true)),
         serde_json::Value::Array(items) => {
             for item in items {
                 collect_allowed(item, skip_keys, into);
@@ -131,8 +185,16 @@ mod tests {
     #[test]
     fn finds_integers_decimals_percentages_durations_and_grouped_thousands() {
         assert_eq!(
-            numbers_in("27 events, 12.50% in 30s, 1,234 lines, 4x over 9.5 min, 02:07"),
-            ["27", "12.5", "30", "1234", "4", "9.5", "2", "7"]
+            numbers_in("27 events, 12.50% in 30s, 1,234 lines, 4x over 9.5 min, since 2:07"),
+            ["27", "12.5", "30", "1234", "4", "9.5", "02:07"]
+        );
+    }
+
+    #[test]
+    fn dates_and_times_are_single_numbers() {
+        assert_eq!(
+            numbers_in("from 2026-11-20 at 14:07:16.2163Z to 14:55"),
+            ["2026-11-20", "14:07:16", "14:55"]
         );
     }
 
@@ -167,9 +229,12 @@ mod tests {
         });
         let mut allowed = BTreeSet::new();
         collect_allowed(&facts, &["id", "caused_by"], &mut allowed);
-        for n in ["27", "2026", "11", "20", "14", "7", "16", "3"] {
+        for n in ["27", "2026-11-20", "14:07", "14:07:16", "3"] {
             assert!(allowed.contains(n), "{n} missing from {allowed:?}");
         }
-        assert!(!allowed.contains("1234567890"));
+        // Ids are skipped, and a timestamp does not allow its parts as counts.
+        for n in ["1234567890", "14", "7", "16", "20"] {
+            assert!(!allowed.contains(n), "{n} allowed: {allowed:?}");
+        }
     }
 }
