@@ -406,3 +406,130 @@ fn human_issue_with_a_different_title_is_matched_and_updated() {
         (Some(MatchKind::Marker), Some(human))
     );
 }
+
+/// Secrets planted in realistic log lines of the report (template, sample record, service
+/// name, actions) plus one that only a user rule of gardener.toml catches.
+const SECRETS: &[&str] = &[
+    "ghp_4f9Qw2ZpLmX8rT6yUv3NcB7kD1sHjE0aGi5o",
+    "AKIAIOSFODNN7EXAMPLE",
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "hunter2-Sup3rS3cret",
+    "sk_live_51HxYzAbCdEfGhIjKlMnOp",
+    "oncall.person@example.com",
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7",
+    "sessionid=9f8e7d6c5b4a39281706",
+    "cust-4242-9911",
+];
+
+fn plant_secrets(report: &mut Value, root: &str) {
+    let patterns = report["patterns"].as_array_mut().unwrap();
+    let root = patterns.iter_mut().find(|p| p["id"] == root).unwrap();
+    let template = root["template"].as_str().unwrap().to_string();
+    root["template"] = Value::String(format!(
+        "{template} (retry with token={} for oncall.person@example.com, customer cust-4242-9911)",
+        SECRETS[0]
+    ));
+    root["samples"][0]["record"] = Value::String(format!(
+        r#"{{"severity":"ERROR","jsonPayload":{{"message":"boto3 failed: AWS_ACCESS_KEY_ID={} Authorization: Bearer {} password={} stripe={}","cookie":"Cookie: {}","key":"-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----"}}}}"#,
+        SECRETS[1], SECRETS[2], SECRETS[3], SECRETS[4], SECRETS[7], SECRETS[6]
+    ));
+    root["actions"][0] = Value::String(format!("Ask {} to rotate {}", SECRETS[5], SECRETS[1]));
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "{what} leaks `{secret}`");
+    }
+}
+
+#[test]
+fn planted_secrets_never_leave_in_plan_issue_bodies_or_comments() {
+    let mut report = report("module-cascade");
+    let (root, _) = cascade_of(&report);
+    plant_secrets(&mut report, &root);
+    let dir = std::env::temp_dir().join(format!("gardener-issues-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = dir.join("gardener.toml");
+    std::fs::write(
+        &toml,
+        "[[rules]]\nmatch = \"x\"\ncategory = \"y\"\n\n[redact]\nrules = ['cust-\\d{4}-\\d{4}']\n",
+    )
+    .unwrap();
+    let report_path = dir.join("report.json");
+    std::fs::write(&report_path, report.to_string()).unwrap();
+
+    // GitHub: create, then a second run that comments; every request body is checked.
+    let server = FakeGitHub::start();
+    let mut config = config(&server);
+    config.apply_file(&toml).unwrap();
+    sync(&report, &config, Mode::Apply).unwrap();
+    let outcome = sync(&report, &config, Mode::Apply).unwrap();
+    assert_eq!(outcome.counts.update, 1);
+    let sent = server.request_bodies().join("\n");
+    assert!(
+        sent.contains("[REDACTED:"),
+        "the planted secrets were there and were replaced"
+    );
+    assert!(sent.contains("[REDACTED:custom]"), "the user rule applied");
+    assert_clean("requests to GitHub", &sent);
+    let issue = &gardener_issues(&server)[0];
+    assert_clean("issue title", &issue.title);
+    assert_clean("issue body", &issue.body);
+    assert_clean("comment", &issue.comments.join("\n"));
+
+    // The command: plan files and stdout, offline tracker files.
+    let tracker_dir = dir.join("tracker");
+    let args = gardener_tracker::IssuesArgs {
+        mode: Mode::Apply,
+        report: Some(report_path),
+        repo: None,
+        tracker: format!("dir:{}", tracker_dir.display()),
+        github_api_url: "https://api.github.com".into(),
+        min_priority: None,
+        match_threshold: None,
+        config: Some(toml),
+        out: dir.clone(),
+    };
+    let mut stdout = Vec::new();
+    let outcome = gardener_tracker::run(&args, &mut stdout).unwrap();
+    assert_eq!(outcome.counts.create, 1);
+    assert_clean("stdout", &String::from_utf8(stdout).unwrap());
+    for name in ["issues-plan.md", "issues-plan.json"] {
+        assert_clean(name, &std::fs::read_to_string(dir.join(name)).unwrap());
+    }
+    let created = std::fs::read_to_string(tracker_dir.join(format!("create-{root}.md"))).unwrap();
+    assert!(created.contains("[REDACTED:"));
+    assert_clean("dir tracker file", &created);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn dir_tracker_reads_gh_issue_list_json_and_matches_by_marker() {
+    let report = report("module-cascade");
+    let (root, symptoms) = cascade_of(&report);
+    let dir = std::env::temp_dir().join(format!("gardener-issues-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // As `gh issue list --state all --json number,title,body,state,labels` prints it.
+    let issues = serde_json::json!([
+        {"number": 41, "title": "GCP-new | P0 | Middleware setup failure", "state": "OPEN",
+         "body": format!("filed earlier\n<!-- gardener:pattern={root} -->\n"),
+         "labels": [{"id": "LA_1", "name": "gardener", "description": "", "color": "ededed"}]},
+        {"number": 40, "title": "Dark mode", "state": "CLOSED", "body": "", "labels": []}
+    ]);
+    std::fs::write(dir.join("issues.json"), issues.to_string()).unwrap();
+    let mut config = SyncConfig::new(TrackerSpec::Dir(dir.clone()));
+    config.labels = vec!["gardener".into()];
+    let outcome = sync(&report, &config, Mode::Apply).unwrap();
+    let entry = outcome.entries.iter().find(|e| e.pattern == root).unwrap();
+    assert_eq!(entry.verdict(), "update #41");
+    let comment = std::fs::read_to_string(dir.join("comment-41.md")).unwrap();
+    assert!(symptoms.iter().all(|id| comment.contains(id.as_str())));
+    let body = std::fs::read_to_string(dir.join("body-41.md")).unwrap();
+    assert!(
+        symptoms
+            .iter()
+            .all(|id| body.contains(&format!("<!-- gardener:pattern={id} -->")))
+    );
+    assert_eq!(outcome.consolidation.rate, Some(1.0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
