@@ -370,7 +370,7 @@ fn serve(store: &mut Store, base: &str, method: &str, path: &str, body: &str) ->
                 .iter()
                 .filter(|i| state == "all" || (state == "open") == i.open)
                 .collect();
-            items.sort_by(|a, b| b.number.cmp(&a.number));
+            items.sort_by_key(|issue| std::cmp::Reverse(issue.number));
             let pages = items.len().div_ceil(per_page).max(1);
             let slice: Vec<Value> = items
                 .iter()
