@@ -49,6 +49,52 @@ enum State {
     End,
 }
 
+/// Scans element bytes, tracking nesting and string state, until the element closes or the
+/// slice ends. Returns how many bytes belong to the element and whether it closed.
+fn scan_element(
+    bytes: &[u8],
+    depth: &mut u32,
+    in_string: &mut bool,
+    escaped: &mut bool,
+) -> (usize, bool) {
+    let mut i = 0;
+    while i < bytes.len() {
+        if *in_string {
+            if *escaped {
+                *escaped = false;
+                i += 1;
+                continue;
+            }
+            match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                Some(at) => {
+                    i += at;
+                    if bytes[i] == b'\\' {
+                        *escaped = true;
+                    } else {
+                        *in_string = false;
+                    }
+                    i += 1;
+                }
+                None => return (bytes.len(), false),
+            }
+            continue;
+        }
+        match bytes[i] {
+            b'"' => *in_string = true,
+            b'{' | b'[' => *depth += 1,
+            b'}' | b']' => {
+                *depth -= 1;
+                if *depth == 0 {
+                    return (i + 1, true);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (bytes.len(), false)
+}
+
 /// Frames a top-level JSON array into its elements, one at a time.
 ///
 /// It tracks only nesting depth and string/escape state, so memory stays bounded by the largest
@@ -195,41 +241,31 @@ impl<R: BufRead> ArrayReader<R> {
                         }
                     }
                     State::Element => {
-                        length += 1;
+                        // Scan the rest of the element in bulk: strings are skipped with
+                        // memchr, bytes are copied once per chunk, lines counted at the end.
+                        let rest = &available[i..];
+                        let (scanned, done) =
+                            scan_element(rest, &mut depth, &mut in_string, &mut escaped);
+                        let taken = &rest[..scanned];
+                        self.line += memchr::memchr_iter(b'\n', taken).count() as u64;
+                        length += taken.len() as u64;
                         if !oversized {
-                            if self.buf.len() >= self.cap {
+                            if self.buf.len() + taken.len() > self.cap {
                                 oversized = true;
+                                let keep =
+                                    SAMPLE_BYTES.saturating_sub(self.buf.len()).min(taken.len());
+                                self.buf.extend_from_slice(&taken[..keep]);
                                 self.buf.truncate(SAMPLE_BYTES);
                             } else {
-                                self.buf.push(byte);
+                                self.buf.extend_from_slice(taken);
                             }
                         }
-                        if byte == b'\n' {
-                            self.line += 1;
+                        used = i + scanned;
+                        if done {
+                            self.state = State::Between;
+                            finished_element = true;
                         }
-                        if in_string {
-                            if escaped {
-                                escaped = false;
-                            } else if byte == b'\\' {
-                                escaped = true;
-                            } else if byte == b'"' {
-                                in_string = false;
-                            }
-                            continue;
-                        }
-                        match byte {
-                            b'"' => in_string = true,
-                            b'{' | b'[' => depth += 1,
-                            b'}' | b']' => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    self.state = State::Between;
-                                    finished_element = true;
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
+                        break;
                     }
                 }
             }
@@ -325,7 +361,7 @@ mod tests {
     fn oversized_elements_are_skipped_with_their_length() {
         let big = format!("[{{\"a\":\"{}\"}},{{\"b\":1}}]", "x".repeat(500));
         let out = collect(big.as_bytes(), 100);
-        assert_eq!(out, ["1@1:oversized 509", "2@1:{\"b\":1}"]);
+        assert_eq!(out, ["1@1:oversized 508", "2@1:{\"b\":1}"]);
     }
 
     #[test]

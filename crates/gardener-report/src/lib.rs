@@ -11,7 +11,7 @@ pub mod markdown;
 mod model;
 
 pub use model::{
-    CascadeReport, ChangesReport, CollectionReport, GoneReport, InputReport, PatternReport,
-    RateChangeReport, Report, SampleReport, ServiceReport, TimelineReport, Totals, TriageNotes,
-    UnparsedReport, UnparsedSampleReport, Window,
+    CascadeReport, ChangesReport, CollectionReport, GoneReport, InputReport, MiningReport,
+    OmittedPatterns, PatternReport, RateChangeReport, Report, SampleReport, ServiceReport,
+    TimelineReport, Totals, TriageNotes, UnparsedReport, UnparsedSampleReport, Window,
 };

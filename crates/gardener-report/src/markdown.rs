@@ -52,10 +52,26 @@ fn header(out: &mut String, report: &Report) {
     );
     let _ = writeln!(
         out,
-        "- Patterns: {}; services: {}\n",
+        "- Patterns: {}; services: {}",
         report.patterns.len(),
         report.services.len()
     );
+    if report.patterns_omitted.patterns > 0 {
+        let _ = writeln!(
+            out,
+            "- Not listed: the {} rarest patterns ({} events); they count everywhere else",
+            report.patterns_omitted.patterns, report.patterns_omitted.events
+        );
+    }
+    let mining = &report.mining;
+    if mining.lines_form_capped > 0 || mining.lines_token_capped > 0 {
+        let _ = writeln!(
+            out,
+            "- Miner caps reached: {} events after the distinct-form cap went to overflow patterns; {} long messages had their tail folded into `<*>`",
+            mining.lines_form_capped, mining.lines_token_capped
+        );
+    }
+    out.push('\n');
     let _ = writeln!(out, "| Input | Format | Compression | Records | Note |");
     let _ = writeln!(out, "|---|---|---|---:|---|");
     for input in &report.inputs {

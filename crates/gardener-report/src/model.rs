@@ -35,9 +35,38 @@ pub struct Report {
     pub changes: ChangesReport,
     /// How the triage was made: thresholds, state file, what was capped.
     pub triage: TriageNotes,
+    /// What the miner did, including anything that hit its caps.
+    pub mining: MiningReport,
+    /// Patterns not listed because the report holds at most 20,000 (the rarest, errors and
+    /// warnings kept first). Their events are in every other count.
+    pub patterns_omitted: OmittedPatterns,
     /// What was collected from Cloud Logging, when `analyze` collected first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collection: Option<CollectionReport>,
+}
+
+/// What the miner did. Nothing is dropped at a cap: lines past the form cap are mined into
+/// one overflow pattern per token count, and a message past the token cap has its tail folded
+/// into one `<*>`; both are counted here and named in the worklog.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MiningReport {
+    /// Distinct masked message forms seen.
+    pub distinct_forms: u64,
+    /// Patterns found.
+    pub patterns: u64,
+    /// Events whose message had more tokens than the cap (tail folded into `<*>`).
+    pub lines_token_capped: u64,
+    /// Events that arrived after the form cap was reached (mined into an overflow pattern).
+    pub lines_form_capped: u64,
+}
+
+/// Patterns left out of the list, and their events.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OmittedPatterns {
+    /// Patterns not listed.
+    pub patterns: u64,
+    /// Their events.
+    pub events: u64,
 }
 
 /// What `analyze --gcp-project` collected.

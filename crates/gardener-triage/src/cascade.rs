@@ -114,6 +114,28 @@ pub struct CascadeResult {
 }
 
 impl CascadeResult {
+    /// For every pattern, how many patterns follow from it, directly or through others. One
+    /// walk up from each pattern: linear in patterns times cascade depth.
+    #[must_use]
+    pub fn descendant_counts(&self) -> Vec<usize> {
+        let n = self.caused_by.len();
+        let mut counts = vec![0usize; n];
+        for start in 0..n {
+            let mut node = start;
+            let mut steps = 0;
+            while let Some(parent) = self.caused_by[node] {
+                let parent = parent as usize;
+                if parent >= n || steps > n {
+                    break;
+                }
+                counts[parent] += 1;
+                node = parent;
+                steps += 1;
+            }
+        }
+        counts
+    }
+
     /// How many patterns follow from `pattern`, directly or through others.
     #[must_use]
     pub fn descendants(&self, pattern: u32) -> usize {

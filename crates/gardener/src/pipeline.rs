@@ -38,6 +38,9 @@ pub struct Options {
 /// each); past it, events are counted in `triage.cascade_events_capped` and left out.
 pub const MAX_CASCADE_EVENTS: usize = 8_000_000;
 
+/// The most patterns listed in a report; the rest are counted in `patterns_omitted`.
+pub const MAX_REPORTED_PATTERNS: usize = 20_000;
+
 /// The result of a run.
 pub struct Analysis {
     /// The report model.
@@ -150,7 +153,20 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
             .or_insert_with(|| patterns.template(index).to_owned());
         id
     });
-    let mut report = build_report(inputs, &state.accounting, &by_pattern, &templates);
+    let mut report = build_report(
+        inputs,
+        &state.accounting,
+        &by_pattern,
+        &templates,
+        &state.redactor,
+    );
+    let stats = state.miner.stats();
+    report.mining = gardener_report::MiningReport {
+        distinct_forms: stats.distinct_forms as u64,
+        patterns: report.patterns.len() as u64,
+        lines_token_capped: stats.lines_token_capped,
+        lines_form_capped: stats.lines_form_capped,
+    };
     report.triage.cascade_events = state.cascade_events.len() as u64;
     report.triage.cascade_events_capped = state.cascade_capped;
     let index_of: std::collections::HashMap<PatternId, u32> = report
@@ -416,7 +432,6 @@ fn event(state: &mut State, record: &Record, position: String, source: SampleSou
             state.cascade_capped += 1;
         }
     }
-    let redactor = &state.redactor;
     let timestamp = record.timestamp;
     state.summary.add(
         key,
@@ -425,18 +440,16 @@ fn event(state: &mut State, record: &Record, position: String, source: SampleSou
         timestamp,
         rank,
         || {
+            // Kept raw: most samples are displaced by later ones, so re-encoding and
+            // redaction wait for the report (`finish_sample`), which sees only the survivors.
             let text = match source {
-                SampleSource::Json(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
-                    .map_or_else(
-                        |_| String::from_utf8_lossy(bytes).into_owned(),
-                        |v| v.to_string(),
-                    ),
+                SampleSource::Json(bytes) => String::from_utf8_lossy(bytes).into_owned(),
                 SampleSource::Text => record.message.clone(),
             };
             Sample {
                 position,
                 timestamp,
-                text: redactor.redact(&text).into_owned(),
+                text,
                 rank,
             }
         },
@@ -492,12 +505,25 @@ fn finish_assignments(
     Ok(())
 }
 
+/// A kept sample as the report shows it: JSON re-encoded compactly (sorted keys), then
+/// redacted.
+fn finish_sample(redactor: &Redactor, raw: &str) -> String {
+    let compact = if raw.trim_start().starts_with('{') {
+        serde_json::from_str::<serde_json::Value>(raw)
+            .map_or_else(|_| raw.to_owned(), |v| v.to_string())
+    } else {
+        raw.to_owned()
+    };
+    redactor.redact(&compact).into_owned()
+}
+
 #[allow(clippy::too_many_lines)]
 fn build_report(
     inputs: Vec<InputReport>,
     accounting: &Accounting,
     summary: &Summary<PatternId>,
     templates: &BTreeMap<PatternId, String>,
+    redactor: &Redactor,
 ) -> Report {
     struct PatternAcc {
         group: Group,
@@ -582,7 +608,7 @@ fn build_report(
                     .map(|sample| SampleReport {
                         position: sample.position.clone(),
                         timestamp: text(sample.timestamp),
-                        record: sample.text.clone(),
+                        record: finish_sample(redactor, &sample.text),
                     })
                     .collect();
                 samples
@@ -604,6 +630,28 @@ fn build_report(
         })
         .collect();
     patterns.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+    // Past the cap, the rarest patterns are tallied, not listed: a flood of unique lines must
+    // not turn the report into hundreds of megabytes. Errors and warnings are kept first.
+    let mut omitted = gardener_report::OmittedPatterns::default();
+    if patterns.len() > MAX_REPORTED_PATTERNS {
+        patterns.sort_by(|a, b| {
+            (
+                b.severity >= Severity::Warning,
+                b.count,
+                std::cmp::Reverse(b.id),
+            )
+                .cmp(&(
+                    a.severity >= Severity::Warning,
+                    a.count,
+                    std::cmp::Reverse(a.id),
+                ))
+        });
+        for dropped in patterns.drain(MAX_REPORTED_PATTERNS..) {
+            omitted.patterns += 1;
+            omitted.events += dropped.count;
+        }
+        patterns.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+    }
 
     let mut services: Vec<ServiceReport> = per_service
         .into_iter()
@@ -669,6 +717,8 @@ fn build_report(
         changes: ChangesReport::default(),
         triage: TriageNotes::default(),
         collection: None,
+        mining: gardener_report::MiningReport::default(),
+        patterns_omitted: omitted,
     }
 }
 

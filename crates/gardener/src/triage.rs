@@ -43,9 +43,7 @@ pub fn apply(
             .as_deref()
             .and_then(|t| t.parse::<jiff::Timestamp>().ok()),
     );
-    let symptoms: Vec<usize> = (0..ids.len())
-        .map(|p| result.descendants(u32::try_from(p).unwrap_or(u32::MAX)))
-        .collect();
+    let symptoms = result.descendant_counts();
 
     for (index, pattern) in report.patterns.iter_mut().enumerate() {
         pattern.role = result

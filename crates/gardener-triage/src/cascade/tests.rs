@@ -203,6 +203,7 @@ fn a_clean_chain_is_recovered_exactly() {
     assert!(result.candidates.iter().any(|e| e.from == 0 && e.to == 2));
     assert_eq!(result.descendants(0), 2);
     assert_eq!(result.descendants(1), 1);
+    assert_eq!(result.descendant_counts(), [2, 1, 0]);
 }
 
 #[test]
