@@ -32,6 +32,10 @@ pub fn render(report: &Report) -> String {
     services(&mut out, report);
     timeline(&mut out, report);
     unparsed(&mut out, report);
+    for section in &report.extra_sections {
+        out.push_str(section.trim_end());
+        out.push_str("\n\n");
+    }
     out
 }
 

@@ -40,6 +40,15 @@ pub struct Report {
     /// Patterns not listed because the report holds at most 20,000 (the rarest, errors and
     /// warnings kept first). Their events are in every other count.
     pub patterns_omitted: OmittedPatterns,
+    /// The tracker sync's outcome, with `analyze --issues` (see `docs/tracker.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issues: Option<serde_json::Value>,
+    /// The narrative and its cost ledger, with `analyze --narrate` (see `docs/narrate.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub narrative: Option<serde_json::Value>,
+    /// Worklog sections rendered by the tracker and narrative crates, appended in order.
+    #[serde(skip)]
+    pub extra_sections: Vec<String>,
     /// What was collected from Cloud Logging, when `analyze` collected first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collection: Option<CollectionReport>,

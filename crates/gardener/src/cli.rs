@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyse logs and write the worklog (`worklog.md`) and `report.json`.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Mine patterns only and print them with their counts.
     Patterns(InputArgs),
     /// Mark patterns resolved: when one occurs again, the next run reports a regression.
@@ -25,6 +25,8 @@ pub enum Command {
     /// Collect logs from a source into a file.
     #[command(subcommand)]
     Collect(CollectCommand),
+    /// Plan or apply the issue tracker sync for a written report.json.
+    Issues(gardener_tracker::IssuesArgs),
     /// Redis Streams health: lag, pending, dead letters, unread streams, trim loss.
     Streams(gardener_streams::cli::StreamsArgs),
     /// Configuration drift: env vars, stream names and ports that code, docs and runtime
@@ -95,6 +97,48 @@ pub struct AnalyzeArgs {
     /// any INPUT given too). The collected NDJSON is kept as `collected.ndjson` in `--out`.
     #[command(flatten)]
     pub gcp: GcpCollectArgs,
+
+    /// Sync findings with the issue tracker after the analysis.
+    #[command(flatten)]
+    pub issues: AnalyzeIssuesArgs,
+
+    /// An LLM narrative over the engine's findings (off unless `--narrate`).
+    #[command(flatten)]
+    pub narrate: gardener_narrate::cli::NarrateArgs,
+}
+
+/// `analyze --issues plan|apply`: the tracker sync in the same run.
+#[derive(Debug, Args)]
+pub struct AnalyzeIssuesArgs {
+    /// Plan (read-only) or apply the tracker sync; writes `issues-plan.md` and
+    /// `issues-plan.json` into `--out` and a "Processing status" section into the worklog.
+    #[arg(long, value_enum, value_name = "MODE", help_heading = "Issue tracker")]
+    pub issues: Option<gardener_tracker::Mode>,
+    /// The GitHub repository (default `$GITHUB_REPOSITORY`).
+    #[arg(long, value_name = "OWNER/NAME", help_heading = "Issue tracker")]
+    pub repo: Option<String>,
+    /// `github` or `dir:PATH` (offline: `gh issue list --state all --json ...` output in PATH).
+    #[arg(
+        long,
+        default_value = "github",
+        value_name = "github|dir:PATH",
+        help_heading = "Issue tracker"
+    )]
+    pub tracker: String,
+    /// The GitHub API base URL (an Enterprise server's `https://HOST/api/v3`).
+    #[arg(
+        long,
+        default_value = "https://api.github.com",
+        value_name = "URL",
+        help_heading = "Issue tracker"
+    )]
+    pub github_api_url: String,
+    /// File findings of this priority and above (default P1).
+    #[arg(long, value_name = "P0|P1|P2|P3", help_heading = "Issue tracker")]
+    pub issue_min_priority: Option<gardener_tracker::Priority>,
+    /// Similarity a person's issue needs to be matched (default 0.42).
+    #[arg(long, value_name = "SCORE", help_heading = "Issue tracker")]
+    pub match_threshold: Option<f64>,
 }
 
 /// `analyze --gcp-project ...`: the window to collect.

@@ -23,6 +23,19 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze(&args),
         Command::Patterns(args) => patterns(&args),
         Command::Resolve(args) => resolve(&args),
+        Command::Issues(args) => {
+            let mut stdout = std::io::stdout().lock();
+            gardener_tracker::run(&args, &mut stdout)
+                .map_err(anyhow::Error::from)
+                .and_then(|outcome| {
+                    // The default state file learns which issue follows which pattern.
+                    let state = std::path::Path::new(".gardener/state.db");
+                    if args.mode == gardener_tracker::Mode::Apply && state.is_file() {
+                        record_issue_links(state, &outcome)?;
+                    }
+                    Ok(ExitCode::SUCCESS)
+                })
+        }
         Command::Collect(cli::CollectCommand::Gcp(args)) => {
             let mut stdout = std::io::stdout().lock();
             gardener_gcp::run_collect(&args, &mut stdout)
@@ -106,6 +119,10 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         &playbook.0,
         &gardener_triage::CascadeConfig::default(),
     );
+    narrate(args, &mut analysis.report, playbook.1.as_deref())?;
+    if let Some(mode) = args.issues.issues {
+        sync_issues(args, mode, &mut analysis.report)?;
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder `{}`", args.out.display()))?;
     let json_path = args.out.join("report.json");
@@ -130,6 +147,96 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// `--narrate`: the LLM narrative, cached in the state file; without the flag nothing is sent
+/// and nothing is added.
+fn narrate(
+    args: &AnalyzeArgs,
+    report: &mut gardener_report::Report,
+    config_file: Option<&str>,
+) -> anyhow::Result<()> {
+    let toml_text = match config_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read configuration `{path}`"))?,
+        ),
+        None => None,
+    };
+    let config = gardener_narrate::NarrateConfig::from_sources(
+        &args.narrate,
+        &|key| std::env::var(key).ok(),
+        toml_text.as_deref(),
+    )
+    .context("cannot set up the LLM narrative")?;
+    let Some(config) = config else {
+        return Ok(());
+    };
+    let mut store = if args.no_state {
+        None
+    } else {
+        Some(gardener_state::StateStore::open(&args.state)?)
+    };
+    let narrative = gardener_narrate::narrate(report, &config, store.as_mut())
+        .context("the LLM narrative failed")?;
+    report
+        .extra_sections
+        .push(gardener_narrate::render_markdown(&narrative));
+    report.narrative =
+        Some(serde_json::to_value(&narrative).context("cannot encode the narrative")?);
+    Ok(())
+}
+
+/// `--issues plan|apply`: the tracker sync over this run's report.
+fn sync_issues(
+    args: &AnalyzeArgs,
+    mode: gardener_tracker::Mode,
+    report: &mut gardener_report::Report,
+) -> anyhow::Result<()> {
+    let issues_args = gardener_tracker::IssuesArgs {
+        mode,
+        report: None,
+        repo: args.issues.repo.clone(),
+        tracker: args.issues.tracker.clone(),
+        github_api_url: args.issues.github_api_url.clone(),
+        min_priority: args.issues.issue_min_priority,
+        match_threshold: args.issues.match_threshold,
+        config: args.config.clone(),
+        out: args.out.clone(),
+    };
+    let config = gardener_tracker::config_from_args(&issues_args)?;
+    let json: serde_json::Value = serde_json::from_str(
+        &gardener_report::json::render(report).context("cannot encode the report")?,
+    )
+    .context("cannot re-read the report")?;
+    let outcome = gardener_tracker::sync(&json, &config, mode)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create output folder `{}`", args.out.display()))?;
+    gardener_tracker::write_plan(&outcome, &args.out, &config.redact_rules)?;
+    report
+        .extra_sections
+        .push(gardener_tracker::processing_status_markdown(&outcome));
+    report.issues =
+        Some(serde_json::to_value(&outcome).context("cannot encode the tracker outcome")?);
+    if mode == gardener_tracker::Mode::Apply && !args.no_state {
+        record_issue_links(&args.state, &outcome)?;
+    }
+    Ok(())
+}
+
+/// Remembers which tracker issue follows each pattern; a closed issue marks it resolved, so
+/// its return is a regression.
+fn record_issue_links(
+    state: &std::path::Path,
+    outcome: &gardener_tracker::Outcome,
+) -> anyhow::Result<()> {
+    let mut store = gardener_state::StateStore::open(state)?;
+    for link in &outcome.issues {
+        if let Some(id) = gardener_core::PatternId::parse(&link.pattern) {
+            store.set_issue(id, link.number, link.open)?;
+        }
+    }
+    Ok(())
 }
 
 /// Collects the asked window from Cloud Logging into `OUT/collected.ndjson`.

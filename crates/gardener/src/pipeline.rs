@@ -719,6 +719,9 @@ fn build_report(
         collection: None,
         mining: gardener_report::MiningReport::default(),
         patterns_omitted: omitted,
+        issues: None,
+        narrative: None,
+        extra_sections: Vec::new(),
     }
 }
 
