@@ -3,3 +3,27 @@
 
 pub mod pipeline;
 pub mod triage;
+
+/// Analyses inputs the way `gardener analyze --no-state` does with no `gardener.toml`: the
+/// pipeline with default decoding, then the triage with the built-in playbook and default
+/// cascade thresholds. For library use and tests; the binary adds state, rules and outputs.
+///
+/// # Errors
+///
+/// As [`pipeline::run`].
+pub fn analyze_files(inputs: &[String]) -> anyhow::Result<pipeline::Analysis> {
+    let mut analysis = pipeline::run(&pipeline::Options {
+        inputs: inputs.to_vec(),
+        format: None,
+        decoder: gardener_parse::DecoderConfig::default(),
+        assignments: None,
+        progress: false,
+    })?;
+    triage::apply(
+        &mut analysis.report,
+        &analysis.cascade_events,
+        &gardener_triage::Playbook::builtin(),
+        &gardener_triage::CascadeConfig::default(),
+    );
+    Ok(analysis)
+}

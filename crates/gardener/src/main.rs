@@ -45,19 +45,13 @@ fn main() -> ExitCode {
         Command::Streams(args) => {
             let mut stdout = std::io::stdout().lock();
             gardener_streams::run(&args, &mut stdout)
-                .map(|outcome| match outcome {
-                    gardener_streams::Outcome::Healthy => ExitCode::SUCCESS,
-                    gardener_streams::Outcome::CheckTripped => ExitCode::from(1),
-                })
+                .map(|outcome| check_code(outcome == gardener_streams::Outcome::CheckTripped))
                 .map_err(anyhow::Error::from)
         }
         Command::Audit(args) => {
             let mut stdout = std::io::stdout().lock();
             gardener_audit::run(&args, &mut stdout)
-                .map(|outcome| match outcome {
-                    gardener_audit::Outcome::Clean => ExitCode::SUCCESS,
-                    gardener_audit::Outcome::CheckTripped => ExitCode::from(1),
-                })
+                .map(|outcome| check_code(outcome == gardener_audit::Outcome::CheckTripped))
                 .map_err(anyhow::Error::from)
         }
     };
@@ -384,6 +378,15 @@ fn patterns(args: &InputArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// Exit code 1 when a check asked for with `--fail-on` tripped, else 0.
+fn check_code(tripped: bool) -> ExitCode {
+    if tripped {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

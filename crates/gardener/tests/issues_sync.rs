@@ -13,26 +13,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use fake_github::{FakeGitHub, FaultKind};
-use gardener::pipeline::{self, Options};
-use gardener_parse::DecoderConfig;
 use gardener_tracker::{Action, HttpConfig, MatchKind, Mode, SyncConfig, TrackerSpec, sync};
 use serde_json::Value;
 
 fn report_of(input: &str) -> Value {
-    let mut analysis = pipeline::run(&Options {
-        inputs: vec![input.to_string()],
-        format: None,
-        decoder: DecoderConfig::default(),
-        assignments: None,
-        progress: false,
-    })
-    .unwrap();
-    gardener::triage::apply(
-        &mut analysis.report,
-        &analysis.cascade_events,
-        &gardener_triage::Playbook::builtin(),
-        &gardener_triage::CascadeConfig::default(),
-    );
+    let analysis = gardener::analyze_files(&[input.to_string()]).unwrap();
     serde_json::from_str(&gardener_report::json::render(&analysis.report).unwrap()).unwrap()
 }
 

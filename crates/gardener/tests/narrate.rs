@@ -12,32 +12,18 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use gardener::pipeline::{self, Options};
 use gardener_narrate::cli::NarrateArgs;
 use gardener_narrate::{
     NarrateConfig, Narrative, Outcome, Provider, Source, Usd, narrate, playbook, render_markdown,
 };
-use gardener_parse::DecoderConfig;
 use gardener_report::Report;
 use gardener_state::StateStore;
 use server::{GOOD_PROSE, Reply, Server, anthropic_answer, openai_answer};
 
 fn analyse(path: &Path) -> Report {
-    let mut analysis = pipeline::run(&Options {
-        inputs: vec![path.display().to_string()],
-        format: None,
-        decoder: DecoderConfig::default(),
-        assignments: None,
-        progress: false,
-    })
-    .unwrap();
-    gardener::triage::apply(
-        &mut analysis.report,
-        &analysis.cascade_events,
-        &gardener_triage::Playbook::builtin(),
-        &gardener_triage::CascadeConfig::default(),
-    );
-    analysis.report
+    gardener::analyze_files(&[path.display().to_string()])
+        .unwrap()
+        .report
 }
 
 /// The bundled example incident, analysed once per test binary.

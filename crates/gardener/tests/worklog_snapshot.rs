@@ -5,27 +5,11 @@
 
 use std::path::PathBuf;
 
-use gardener::pipeline::{self, Options};
-use gardener_parse::DecoderConfig;
-
 #[test]
 fn worklog_of_the_bundled_example() {
     let example =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/checkout-incident.json");
-    let mut analysis = pipeline::run(&Options {
-        inputs: vec![example.display().to_string()],
-        format: None,
-        decoder: DecoderConfig::default(),
-        assignments: None,
-        progress: false,
-    })
-    .unwrap();
-    gardener::triage::apply(
-        &mut analysis.report,
-        &analysis.cascade_events,
-        &gardener_triage::Playbook::builtin(),
-        &gardener_triage::CascadeConfig::default(),
-    );
+    let analysis = gardener::analyze_files(&[example.display().to_string()]).unwrap();
     let worklog = gardener_report::markdown::render(&analysis.report);
     let prefix = example.parent().unwrap().display().to_string();
     insta::with_settings!({filters => vec![
