@@ -13,6 +13,10 @@ const TOP_PATTERNS: usize = 20;
 const DETAILED_PATTERNS: usize = 10;
 /// How many services get their own block with their leading patterns.
 const TOP_SERVICES: usize = 10;
+/// Most findings in the executive summary.
+const SUMMARY_LINES: usize = 12;
+/// Most minutes listed in the error timeline table; past it, the busiest minutes are listed.
+const TIMELINE_ROWS: usize = 60;
 /// Longest template shown in a table cell.
 const CELL_TEMPLATE_CHARS: usize = 160;
 
@@ -124,18 +128,22 @@ fn executive_summary(out: &mut String, report: &Report) {
         .iter()
         .filter(|p| p.priority <= Priority::P1 && p.role != Role::Symptom)
         .collect();
-    urgent.sort_by(|a, b| {
-        (a.priority, std::cmp::Reverse(a.score.total.to_bits()), a.id).cmp(&(
-            b.priority,
-            std::cmp::Reverse(b.score.total.to_bits()),
-            b.id,
-        ))
+    // Most urgent first: priority, then score, then events. Scores are non-negative for
+    // P0/P1 findings, so their bit patterns order like the numbers.
+    urgent.sort_by_key(|p| {
+        (
+            p.priority,
+            std::cmp::Reverse(p.score.total.max(0.0).to_bits()),
+            std::cmp::Reverse(p.count),
+            p.id,
+        )
     });
     if urgent.is_empty() {
         let _ = writeln!(out, "No P0 or P1 finding.\n");
         return;
     }
-    for pattern in urgent {
+    let more = urgent.len().saturating_sub(SUMMARY_LINES);
+    for pattern in urgent.into_iter().take(SUMMARY_LINES) {
         let mut notes = Vec::new();
         if pattern.role == Role::RootCause {
             let followers = report
@@ -165,6 +173,12 @@ fn executive_summary(out: &mut String, report: &Report) {
             } else {
                 format!("; {}", notes.join("; "))
             },
+        );
+    }
+    if more > 0 {
+        let _ = writeln!(
+            out,
+            "- … and {more} more P0/P1 findings (all in `report.json`, `patterns[].priority`)"
         );
     }
     out.push('\n');
@@ -544,9 +558,20 @@ fn timeline(out: &mut String, report: &Report) {
         timeline.error_events,
         timeline.errors_per_minute.len()
     );
+    let mut rows: Vec<(&String, &u64)> = timeline.errors_per_minute.iter().collect();
+    if rows.len() > TIMELINE_ROWS {
+        let _ = writeln!(
+            out,
+            "The {TIMELINE_ROWS} busiest of the {} minutes with errors, in time order (every minute is in `report.json`, `timeline.errors_per_minute`):\n",
+            rows.len()
+        );
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        rows.truncate(TIMELINE_ROWS);
+        rows.sort();
+    }
     let _ = writeln!(out, "| Minute (UTC) | Errors |");
     let _ = writeln!(out, "|---|---:|");
-    for (minute, count) in &timeline.errors_per_minute {
+    for (minute, count) in rows {
         let _ = writeln!(out, "| {minute} | {count} |");
     }
     out.push('\n');
