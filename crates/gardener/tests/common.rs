@@ -24,7 +24,11 @@ pub fn gardener(args: &[&str]) -> Output {
 
 /// Runs `gardener analyze INPUTS --out DIR` and returns the output and report.json.
 pub fn analyze(inputs: &[&Path], out: &Path) -> (Output, serde_json::Value) {
-    let mut args: Vec<String> = vec!["analyze".into(), "--no-progress".into()];
+    let mut args: Vec<String> = vec![
+        "analyze".into(),
+        "--no-progress".into(),
+        "--no-state".into(),
+    ];
     args.extend(inputs.iter().map(|p| p.display().to_string()));
     args.push("--out".into());
     args.push(out.display().to_string());
