@@ -10,7 +10,7 @@ use gardener_analyze::{
     Accounting, Group, Sample, Summary, Timeline, minute_of, minute_text, sample_rank,
 };
 use gardener_core::{PatternId, Severity};
-use gardener_ingest::{ArrayItem, ArrayReader, Compression, InputSource, Line, LineReader};
+use gardener_ingest::{Compression, InputSource, Line, LineReader};
 use gardener_mine::{MessageKey, Miner, MinerConfig};
 use gardener_parse::{Assembled, Assembler, Decoded, Decoder, DecoderConfig, Format, Record};
 use gardener_redact::Redactor;
@@ -230,10 +230,10 @@ fn read_source(
         .format
         .unwrap_or_else(|| gardener_parse::detect(head));
     let before = state.accounting.lines_read;
-    let result = if format.is_array() {
-        read_array(&name, format, opened.reader.as_mut(), state)
-    } else {
+    let result = if matches!(format, Format::Plain | Format::Logfmt) {
         read_lines(&name, format, opened.reader.as_mut(), state)
+    } else {
+        read_json(&name, format, opened.reader.as_mut(), state)
     };
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -270,39 +270,50 @@ fn progress_bar(enabled: bool, length: Option<u64>, name: &str) -> Option<Progre
     Some(bar)
 }
 
-fn read_array(
+/// JSON inputs (an array, or one object per line): framed and decoded on a second thread,
+/// mined and aggregated here, in input order.
+fn read_json(
     name: &str,
     format: Format,
-    reader: &mut dyn BufRead,
+    reader: &mut (dyn BufRead + Send),
     state: &mut State,
 ) -> std::io::Result<()> {
-    let mut array = ArrayReader::new(reader);
-    while let Some(item) = array.next_item()? {
-        match item {
-            ArrayItem::Element { line, bytes, .. } => match state.decoder.decode(format, bytes) {
-                Decoded::Record(record) => {
+    let decoder = state.decoder.clone();
+    crate::frames::decode_json(format, reader, &decoder, |batch| {
+        for item in batch.items {
+            match item {
+                crate::frames::Item::Record {
+                    line,
+                    decoded: Decoded::Record(record),
+                    bytes,
+                } => {
                     state.accounting.event(0);
                     let position = format!("{name}:{line}");
-                    event(state, &record, position, SampleSource::Json(bytes));
+                    event(
+                        state,
+                        &record,
+                        position,
+                        SampleSource::Json(&batch.bytes[bytes]),
+                    );
                 }
-                Decoded::Unparsed(reason) => {
-                    state.accounting.unparsed(name, line, &reason, bytes);
+                crate::frames::Item::Record {
+                    line,
+                    decoded: Decoded::Unparsed(reason),
+                    bytes,
+                } => state
+                    .accounting
+                    .unparsed(name, line, &reason, &batch.bytes[bytes]),
+                crate::frames::Item::Unparsed { line, reason, head } => {
+                    state
+                        .accounting
+                        .unparsed(name, line, &reason, &batch.bytes[head])
                 }
-            },
-            ArrayItem::Oversized {
-                line, length, head, ..
-            } => {
-                let reason = format!("oversized record: {length} bytes, over the 8 MiB cap");
-                state.accounting.unparsed(name, line, &reason, head);
-            }
-            ArrayItem::Garbage { line, reason, head } => {
-                state.accounting.unparsed(name, line, reason, head);
             }
         }
-    }
-    Ok(())
+    })
 }
 
+/// Text inputs (plain, logfmt): lines are decoded and stack traces joined in order.
 fn read_lines(
     name: &str,
     format: Format,
@@ -310,7 +321,6 @@ fn read_lines(
     state: &mut State,
 ) -> std::io::Result<()> {
     let mut lines = LineReader::new(reader);
-    let assemble = matches!(format, Format::Plain | Format::Logfmt);
     let mut assembler = Assembler::new();
     let mut assembled = Vec::new();
     let result = loop {
@@ -328,7 +338,7 @@ fn read_lines(
                 let reason = format!("oversized line: {length} bytes, over the 8 MiB cap");
                 state.accounting.unparsed(name, number, &reason, head);
             }
-            Line::Text { number, bytes } if assemble => {
+            Line::Text { number, bytes } => {
                 match gardener_parse::text_of(bytes) {
                     Ok(text) => {
                         let decoder = &state.decoder;
@@ -345,16 +355,6 @@ fn read_lines(
                     assembled_item(name, item, state);
                 }
             }
-            Line::Text { number, bytes } => match state.decoder.decode(format, bytes) {
-                Decoded::Record(record) => {
-                    state.accounting.event(0);
-                    let position = format!("{name}:{number}");
-                    event(state, &record, position, SampleSource::Json(bytes));
-                }
-                Decoded::Unparsed(reason) => {
-                    state.accounting.unparsed(name, number, &reason, bytes)
-                }
-            },
         }
     };
     assembler.finish(&mut assembled);
