@@ -201,13 +201,35 @@ fn http_summary(request: &HttpRequest<'_>) -> String {
     } else {
         without_scheme
     };
-    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let path = path_shape(path.split(['?', '#']).next().unwrap_or(path));
     let status = match &request.status {
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) => s.clone(),
         _ => "-".to_owned(),
     };
     format!("{method} {path} {status}")
+}
+
+/// A request path with its variable segments written `<*>`: a segment holding a digit, or a
+/// long one (over 24 characters: tokens, slugs, base64). `/api/threads/92c2e9ef-…` becomes
+/// `/api/threads/<*>`, while `/api/threads` and `/health` stay as they are, and so do version
+/// words such as `v2` or `oauth2` (letters, then one or two digits).
+pub(crate) fn path_shape(path: &str) -> String {
+    let versionish = |segment: &str| {
+        let letters = segment.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let digits = segment.len() - letters;
+        letters >= 1
+            && (1..=2).contains(&digits)
+            && segment.bytes().skip(letters).all(|b| b.is_ascii_digit())
+    };
+    path.split('/')
+        .map(|segment| {
+            let variable = (segment.bytes().any(|b| b.is_ascii_digit()) && !versionish(segment))
+                || segment.len() > 24;
+            if variable { "<*>" } else { segment }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn source_location(location: &Map<String, Value>) -> Option<String> {
@@ -286,8 +308,26 @@ mod tests {
             r#"{"httpRequest":{"requestMethod":"GET","requestUrl":"https://x.run.app/api/threads/92c2?x=1","status":503},
             "resource":{"type":"cloud_run_revision","labels":{"service_name":"api"}},"severity":"ERROR"}"#,
         );
-        assert_eq!(record.message, "GET /api/threads/92c2 503");
+        assert_eq!(record.message, "GET /api/threads/<*> 503");
         assert_eq!(record.payload, Payload::HttpRequest);
+    }
+
+    #[test]
+    fn request_paths_keep_their_shape() {
+        assert_eq!(path_shape("/health"), "/health");
+        assert_eq!(path_shape("/api/threads"), "/api/threads");
+        assert_eq!(
+            path_shape("/api/threads/92c2e9ef-c1f2-437e-a0d3-f0946f39e26b"),
+            "/api/threads/<*>"
+        );
+        assert_eq!(
+            path_shape("/v2/users/42/orders/7"),
+            "/v2/users/<*>/orders/<*>"
+        );
+        assert_eq!(
+            path_shape("/s/aVeryLongOpaqueTokenWithoutDigitsXyz"),
+            "/s/<*>"
+        );
     }
 
     #[test]

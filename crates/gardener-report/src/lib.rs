@@ -1,11 +1,12 @@
 //! Reports of Log Gardener.
 //!
-//! [`Report`] holds every number a run produces; [`json`] and [`markdown`] render it. The
-//! renderers compute nothing: the worklog and `report.json` show the same numbers because
-//! they read the same struct.
+//! [`Report`] holds every number a run produces; [`json`], [`markdown`] and [`html`] render
+//! it. The renderers compute nothing: the worklog, `report.json` and `report.html` show the
+//! same numbers because they read the same struct.
 
 #![deny(missing_docs)]
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 mod model;

@@ -135,6 +135,9 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         gardener_report::markdown::render(&analysis.report),
     )
     .with_context(|| format!("cannot write `{}`", worklog_path.display()))?;
+    let html_path = args.out.join("report.html");
+    std::fs::write(&html_path, gardener_report::html::render(&analysis.report))
+        .with_context(|| format!("cannot write `{}`", html_path.display()))?;
     if !args.quiet {
         terminal::summary(&analysis.report, &args.out)?;
     }

@@ -52,9 +52,17 @@ pub struct Analysis {
     pub cascade_events: Vec<gardener_triage::ErrorEvent>,
 }
 
+/// What an event is counted under until patterns are known: a message form the miner interns,
+/// or a fixed template (request summaries, whose shape the decoder already made).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum EventKey {
+    Mined(MessageKey),
+    Fixed(u32),
+}
+
 /// A warning-or-worse event as the pipeline keeps it until patterns are known.
 struct PendingEvent {
-    key: MessageKey,
+    key: EventKey,
     time_ms: i64,
     service: u32,
     instance: Option<u32>,
@@ -64,11 +72,15 @@ struct State {
     decoder: Decoder,
     miner: Miner,
     redactor: Redactor,
-    summary: Summary<MessageKey>,
+    summary: Summary<EventKey>,
+    /// Fixed templates by index, and their index by text.
+    fixed: Vec<String>,
+    fixed_index: std::collections::HashMap<String, u32>,
     accounting: Accounting,
     assignments: Option<BufWriter<File>>,
-    /// Message keys written to the assignments scratch file, by index.
-    assignment_keys: BTreeMap<u32, MessageKey>,
+    /// Keys written to the assignments scratch file, numbered in order of first use.
+    assignment_keys: Vec<EventKey>,
+    assignment_slots: std::collections::HashMap<EventKey, u32>,
     /// Warning-or-worse events for the cascade analysis.
     cascade_events: Vec<PendingEvent>,
     /// Such events left out at the cap.
@@ -106,7 +118,10 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
         summary: Summary::new(),
         accounting: Accounting::default(),
         assignments,
-        assignment_keys: BTreeMap::new(),
+        assignment_keys: Vec::new(),
+        assignment_slots: std::collections::HashMap::new(),
+        fixed: Vec::new(),
+        fixed_index: std::collections::HashMap::new(),
         cascade_events: Vec::new(),
         cascade_capped: 0,
         service_ids: std::collections::HashMap::new(),
@@ -137,22 +152,38 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
         }
     }
     let patterns = state.miner.finish();
+    let mut templates: BTreeMap<PatternId, String> = BTreeMap::new();
+    let fixed = &state.fixed;
+    let mut resolve = |key: &EventKey| match key {
+        EventKey::Mined(key) => {
+            let index = patterns.pattern_of(*key);
+            let id = patterns.id(index);
+            templates
+                .entry(id)
+                .or_insert_with(|| patterns.template(index).to_owned());
+            id
+        }
+        EventKey::Fixed(index) => {
+            let template = &fixed[*index as usize];
+            let id = PatternId::of_template(template);
+            templates.entry(id).or_insert_with(|| template.clone());
+            id
+        }
+    };
     if let (Some(writer), Some(tmp), Some(path)) = (
         state.assignments.take(),
         &assignments_tmp,
         &options.assignments,
     ) {
-        finish_assignments(writer, tmp, path, &patterns, &state.assignment_keys)?;
+        let ids: Vec<PatternId> = state.assignment_keys.iter().map(&mut resolve).collect();
+        finish_assignments(writer, tmp, path, &ids)?;
     }
-    let mut templates: BTreeMap<PatternId, String> = BTreeMap::new();
-    let by_pattern = state.summary.rekey(|key| {
-        let index = patterns.pattern_of(*key);
-        let id = patterns.id(index);
-        templates
-            .entry(id)
-            .or_insert_with(|| patterns.template(index).to_owned());
-        id
-    });
+    let pending_ids: Vec<PatternId> = state
+        .cascade_events
+        .iter()
+        .map(|event| resolve(&event.key))
+        .collect();
+    let by_pattern = state.summary.rekey(&mut resolve);
     let mut report = build_report(
         inputs,
         &state.accounting,
@@ -175,22 +206,15 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
         .enumerate()
         .map(|(i, p)| (p.id, u32::try_from(i).unwrap_or(u32::MAX)))
         .collect();
-    let mut key_index: std::collections::HashMap<MessageKey, u32> =
-        std::collections::HashMap::new();
     let cascade_events = state
         .cascade_events
         .iter()
-        .map(|event| {
-            let pattern = *key_index.entry(event.key).or_insert_with(|| {
-                let id = patterns.id(patterns.pattern_of(event.key));
-                index_of.get(&id).copied().unwrap_or(u32::MAX)
-            });
-            gardener_triage::ErrorEvent {
-                time_ms: event.time_ms,
-                pattern,
-                service: event.service,
-                instance: event.instance,
-            }
+        .zip(pending_ids)
+        .map(|(event, id)| gardener_triage::ErrorEvent {
+            time_ms: event.time_ms,
+            pattern: index_of.get(&id).copied().unwrap_or(u32::MAX),
+            service: event.service,
+            instance: event.instance,
         })
         .collect();
     Ok(Analysis {
@@ -387,8 +411,23 @@ enum SampleSource<'a> {
 }
 
 fn event(state: &mut State, record: &Record, position: String, source: SampleSource<'_>) {
-    let signature = gardener_parse::stack::signature(&record.message);
-    let key = state.miner.observe(&signature);
+    let key = if record.payload == gardener_parse::Payload::HttpRequest {
+        // The decoder already wrote the request's shape (`GET /api/items/<*> 200`): method,
+        // path with its variable segments masked, and the literal status, which the miner
+        // would otherwise mask and so merge successes with failures.
+        let next = u32::try_from(state.fixed.len()).unwrap_or(u32::MAX);
+        let index = *state
+            .fixed_index
+            .entry(record.message.clone())
+            .or_insert_with(|| {
+                state.fixed.push(record.message.clone());
+                next
+            });
+        EventKey::Fixed(index)
+    } else {
+        let signature = gardener_parse::stack::signature(&record.message);
+        EventKey::Mined(state.miner.observe(&signature))
+    };
     let nanos = record
         .timestamp
         .map_or(0, |t| t.as_nanosecond())
@@ -399,14 +438,17 @@ fn event(state: &mut State, record: &Record, position: String, source: SampleSou
         record.message.as_bytes(),
     ]);
     if let Some(writer) = &mut state.assignments {
-        state.assignment_keys.entry(key.index()).or_insert(key);
+        let next = u32::try_from(state.assignment_keys.len()).unwrap_or(u32::MAX);
+        let slot = *state.assignment_slots.entry(key).or_insert_with(|| {
+            state.assignment_keys.push(key);
+            next
+        });
         // Errors here surface when the file is finished.
         let _ = writeln!(
             writer,
-            "{},{},{}",
+            "{},{},{slot}",
             csv_field(&position),
             csv_field(record.insert_id.as_deref().unwrap_or("")),
-            key.index()
         );
     }
     if record.severity >= Severity::Warning
@@ -468,16 +510,13 @@ fn finish_assignments(
     writer: BufWriter<File>,
     tmp: &PathBuf,
     path: &PathBuf,
-    patterns: &gardener_mine::Patterns,
-    message_keys: &BTreeMap<u32, MessageKey>,
+    ids: &[PatternId],
 ) -> anyhow::Result<()> {
     let file = writer
         .into_inner()
-        .map_err(|error| error.into_error())
+        .map_err(std::io::IntoInnerError::into_error)
         .with_context(|| format!("cannot write `{}`", tmp.display()))?;
     drop(file);
-    let keys: BTreeMap<u32, PatternId> = BTreeMap::new();
-    let mut keys = keys;
     let input = std::io::BufReader::new(
         File::open(tmp).with_context(|| format!("cannot read `{}`", tmp.display()))?,
     );
@@ -487,16 +526,14 @@ fn finish_assignments(
     writeln!(out, "position,insert_id,pattern_id")?;
     for line in input.lines() {
         let line = line?;
-        let Some((prefix, key)) = line.rsplit_once(',') else {
+        let Some((prefix, slot)) = line.rsplit_once(',') else {
             continue;
         };
-        let key: u32 = key.parse().context("corrupt assignments scratch file")?;
-        let message_key = message_keys
-            .get(&key)
+        let id = slot
+            .parse::<usize>()
+            .ok()
+            .and_then(|slot| ids.get(slot))
             .context("corrupt assignments scratch file")?;
-        let id = *keys
-            .entry(key)
-            .or_insert_with(|| patterns.id(patterns.pattern_of(*message_key)));
         writeln!(out, "{prefix},{id}")?;
     }
     out.flush()

@@ -66,9 +66,10 @@ pub fn summary(report: &Report, out: &Path) -> std::io::Result<()> {
     }
     writeln!(
         stdout,
-        "{DIM}wrote {} and {}{DIM:#}",
+        "{DIM}wrote {}, {} and {}{DIM:#}",
         out.join("worklog.md").display(),
-        out.join("report.json").display()
+        out.join("report.json").display(),
+        out.join("report.html").display()
     )?;
     stdout.flush()
 }

@@ -119,3 +119,41 @@ fn analyze_narrate_calls_once_then_uses_the_cache() {
     );
     assert!(second.contains("## Narrative"));
 }
+
+#[test]
+fn the_html_report_shows_the_numbers_of_report_json() {
+    let dir = temp_dir("wiring-html");
+    let output = gardener(&[
+        "analyze",
+        "--no-state",
+        "--quiet",
+        &example(),
+        "--out",
+        &dir.display().to_string(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let totals = &report["totals"];
+    assert!(html.contains(&format!(
+        "{} records = {} events + {} joined lines + {} unparsed",
+        totals["lines_read"], totals["events"], totals["multiline_merged"], totals["unparsed"]
+    )));
+    // One bar per minute with errors, each titled with its count.
+    for (minute, count) in report["timeline"]["errors_per_minute"].as_object().unwrap() {
+        assert!(
+            html.contains(&format!("<title>{minute} · {count} errors</title>")),
+            "{minute}"
+        );
+    }
+    for pattern in report["patterns"].as_array().unwrap() {
+        assert!(html.contains(&format!("<code>{}</code>", pattern["id"].as_str().unwrap())));
+    }
+    assert!(!html.contains("<script"), "a static page");
+    assert!(html.trim_end().ends_with("</html>"));
+}
