@@ -56,7 +56,8 @@ pub struct Analysis {
 /// or a fixed template (request summaries, whose shape the decoder already made).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum EventKey {
-    Mined(MessageKey),
+    /// A form interned by the miner of one service (index into `State::miners`).
+    Mined(u32, MessageKey),
     Fixed(u32),
 }
 
@@ -70,7 +71,11 @@ struct PendingEvent {
 
 struct State {
     decoder: Decoder,
-    miner: Miner,
+    /// One miner per service: a word that is constant within a service (`shedding payout
+    /// work`) stays a word instead of becoming `<*>` because other services write other
+    /// words there. Templates that come out the same in several services share one id.
+    miners: Vec<Miner>,
+    miner_of_service: std::collections::HashMap<String, u32>,
     redactor: Redactor,
     summary: Summary<EventKey>,
     /// Fixed templates by index, and their index by text.
@@ -113,7 +118,8 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
     };
     let mut state = State {
         decoder: Decoder::new(options.decoder.clone()),
-        miner: Miner::new(MinerConfig::default()),
+        miners: Vec::new(),
+        miner_of_service: std::collections::HashMap::new(),
         redactor: Redactor::new(),
         summary: Summary::new(),
         accounting: Accounting::default(),
@@ -151,11 +157,12 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
             }
         }
     }
-    let patterns = state.miner.finish();
+    let mined: Vec<gardener_mine::Patterns> = state.miners.iter().map(Miner::finish).collect();
     let mut templates: BTreeMap<PatternId, String> = BTreeMap::new();
     let fixed = &state.fixed;
     let mut resolve = |key: &EventKey| match key {
-        EventKey::Mined(key) => {
+        EventKey::Mined(miner, key) => {
+            let patterns = &mined[*miner as usize];
             let index = patterns.pattern_of(*key);
             let id = patterns.id(index);
             templates
@@ -191,13 +198,17 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
         &templates,
         &state.redactor,
     );
-    let stats = state.miner.stats();
-    report.mining = gardener_report::MiningReport {
-        distinct_forms: stats.distinct_forms as u64,
+    let mut mining = gardener_report::MiningReport {
         patterns: report.patterns.len() as u64,
-        lines_token_capped: stats.lines_token_capped,
-        lines_form_capped: stats.lines_form_capped,
+        ..gardener_report::MiningReport::default()
     };
+    for miner in &state.miners {
+        let stats = miner.stats();
+        mining.distinct_forms += stats.distinct_forms as u64;
+        mining.lines_token_capped += stats.lines_token_capped;
+        mining.lines_form_capped += stats.lines_form_capped;
+    }
+    report.mining = mining;
     report.triage.cascade_events = state.cascade_events.len() as u64;
     report.triage.cascade_events_capped = state.cascade_capped;
     let index_of: std::collections::HashMap<PatternId, u32> = report
@@ -426,7 +437,16 @@ fn event(state: &mut State, record: &Record, position: String, source: SampleSou
         EventKey::Fixed(index)
     } else {
         let signature = gardener_parse::stack::signature(&record.message);
-        EventKey::Mined(state.miner.observe(&signature))
+        let next = u32::try_from(state.miners.len()).unwrap_or(u32::MAX);
+        let miner = match state.miner_of_service.get(&record.service) {
+            Some(&miner) => miner,
+            None => {
+                state.miners.push(Miner::new(MinerConfig::default()));
+                state.miner_of_service.insert(record.service.clone(), next);
+                next
+            }
+        };
+        EventKey::Mined(miner, state.miners[miner as usize].observe(&signature))
     };
     let nanos = record
         .timestamp
