@@ -19,6 +19,9 @@ struct Outcome {
     truth: Value,
     /// truth cluster id → our pattern id.
     pattern_of: BTreeMap<String, String>,
+    /// Share of events whose truth cluster we reproduced exactly (same events, no others):
+    /// loghub's grouping accuracy, over the entries whose message matches a truth template.
+    grouping_accuracy: f64,
 }
 
 fn truth_message(entry: &Value) -> String {
@@ -55,7 +58,10 @@ fn run(sample: &str) -> Outcome {
     let dir = samples_dir().join(sample);
     let truth: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
-    let out = temp_dir(&format!("triage-{sample}"));
+    // Tests run in parallel and may analyse the same sample: one folder per call.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = temp_dir(&format!("triage-{sample}-{call}"));
     let assignments = out.join("assignments.csv");
     let output = gardener(&[
         "analyze",
@@ -103,6 +109,8 @@ fn run(sample: &str) -> Outcome {
         })
         .collect();
     let mut votes: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut truth_groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut our_groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in std::fs::read_to_string(dir.join("logs.ndjson"))
         .unwrap()
         .lines()
@@ -123,8 +131,24 @@ fn run(sample: &str) -> Outcome {
                 .or_default()
                 .entry(pattern.clone())
                 .or_insert(0) += 1;
+            truth_groups
+                .entry(cluster.clone())
+                .or_default()
+                .push(insert_id.to_owned());
+            our_groups
+                .entry(pattern.clone())
+                .or_default()
+                .push(insert_id.to_owned());
         }
     }
+    let labelled: usize = truth_groups.values().map(Vec::len).sum();
+    let exact: usize = truth_groups
+        .values()
+        .filter(|events| our_groups.get(&ours[&events[0]]) == Some(*events))
+        .map(Vec::len)
+        .sum();
+    #[allow(clippy::cast_precision_loss)]
+    let grouping_accuracy = exact as f64 / labelled.max(1) as f64;
     let pattern_of = votes
         .into_iter()
         .map(|(cluster, counts)| {
@@ -140,6 +164,7 @@ fn run(sample: &str) -> Outcome {
         report,
         truth,
         pattern_of,
+        grouping_accuracy,
     }
 }
 
@@ -241,4 +266,25 @@ fn db_outage_root_cause_is_the_database_chain() {
             assert_eq!(ours["role"], "independent", "{}", cluster["template"]);
         }
     }
+}
+
+#[test]
+fn grouping_accuracy_on_the_incident_samples() {
+    let mut figures = Vec::new();
+    for (sample, floor) in [
+        ("module-cascade", 1.0),
+        ("db-outage", 0.95),
+        ("fleet-39", 0.85),
+    ] {
+        let ga = run(sample).grouping_accuracy;
+        figures.push(format!("{sample} {ga:.3}"));
+        assert!(
+            ga >= floor,
+            "{sample}: grouping accuracy {ga:.3} below {floor}"
+        );
+    }
+    println!(
+        "grouping accuracy against truth.json: {}",
+        figures.join(", ")
+    );
 }
