@@ -631,7 +631,9 @@ fn cell(text: &str) -> String {
     out
 }
 
-fn shorten(text: &str, limit: usize) -> String {
+/// The text cut to `limit` characters, with `…` when something was cut.
+#[must_use]
+pub fn shorten(text: &str, limit: usize) -> String {
     if text.chars().count() <= limit {
         return text.to_owned();
     }

@@ -141,14 +141,7 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         terminal::summary(&analysis.report, &args.out)?;
     }
-    for message in &analysis.input_errors {
-        terminal::warning(message);
-    }
-    Ok(if analysis.input_errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    })
+    Ok(input_errors_code(&analysis.input_errors))
 }
 
 /// `--narrate`: the LLM narrative, cached in the state file; without the flag nothing is sent
@@ -378,14 +371,20 @@ fn patterns(args: &InputArgs) -> anyhow::Result<ExitCode> {
     }
     let analysis = pipeline::run(&options(args, None))?;
     terminal::patterns(&analysis.report)?;
-    for message in &analysis.input_errors {
+    Ok(input_errors_code(&analysis.input_errors))
+}
+
+/// Warns about inputs that failed part-way; they make the exit code 2 although the report of
+/// everything else was written.
+fn input_errors_code(input_errors: &[String]) -> ExitCode {
+    for message in input_errors {
         terminal::warning(message);
     }
-    Ok(if analysis.input_errors.is_empty() {
+    if input_errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
-    })
+    }
 }
 
 /// Exit code 1 when a check asked for with `--fail-on` tripped, else 0.

@@ -7,6 +7,7 @@ use std::path::Path;
 use anstyle::{AnsiColor, Style};
 use gardener_core::Severity;
 use gardener_report::Report;
+use gardener_report::markdown::shorten;
 
 const BOLD: Style = Style::new().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -108,13 +109,4 @@ pub fn error(error: &anyhow::Error) {
 pub fn warning(message: &str) {
     let mut stderr = anstream::stderr().lock();
     let _ = writeln!(stderr, "{YELLOW}warning{YELLOW:#}: {message}");
-}
-
-fn shorten(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(limit).collect();
-    out.push('…');
-    out
 }
