@@ -48,24 +48,26 @@ pub(crate) fn leading_timestamp(line: &str) -> Option<(jiff::Timestamp, &str)> {
     if let Some(inner) = trimmed.strip_prefix('[') {
         let (stamp, tail) = inner.split_once(']')?;
         let stamp = stamp.trim();
-        let parsed = parse_timestamp(stamp).or_else(|| {
-            // `2025-05-28 17:58:38 +0000`: an offset without a colon after a space.
-            let (date_time, offset) = stamp.rsplit_once(' ')?;
-            let offset = offset
-                .strip_prefix('+')
-                .or_else(|| offset.strip_prefix('-'))?;
-            if offset.len() == 4 && offset.bytes().all(|b| b.is_ascii_digit()) {
-                let sign = &stamp[stamp.len() - 5..stamp.len() - 4];
-                parse_timestamp(&format!(
-                    "{}{sign}{}:{}",
-                    date_time.replacen(' ', "T", 1),
-                    &offset[..2],
-                    &offset[2..]
-                ))
-            } else {
-                None
-            }
-        })?;
+        let parsed = parse_timestamp(stamp)
+            .or_else(|| ctime(stamp))
+            .or_else(|| {
+                // `2025-05-28 17:58:38 +0000`: an offset without a colon after a space.
+                let (date_time, offset) = stamp.rsplit_once(' ')?;
+                let offset = offset
+                    .strip_prefix('+')
+                    .or_else(|| offset.strip_prefix('-'))?;
+                if offset.len() == 4 && offset.bytes().all(|b| b.is_ascii_digit()) {
+                    let sign = &stamp[stamp.len() - 5..stamp.len() - 4];
+                    parse_timestamp(&format!(
+                        "{}{sign}{}:{}",
+                        date_time.replacen(' ', "T", 1),
+                        &offset[..2],
+                        &offset[2..]
+                    ))
+                } else {
+                    None
+                }
+            })?;
         return Some((parsed, tail));
     }
     let first_byte = *trimmed.as_bytes().first()?;
@@ -90,6 +92,15 @@ pub(crate) fn leading_timestamp(line: &str) -> Option<(jiff::Timestamp, &str)> {
         }
     }
     None
+}
+
+/// `Sun Dec 04 04:47:44 2005` (ctime, as Apache's error log writes it), read as UTC.
+fn ctime(stamp: &str) -> Option<jiff::Timestamp> {
+    let civil = jiff::civil::DateTime::strptime("%a %b %d %H:%M:%S %Y", stamp).ok()?;
+    civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 /// `Mar  9 07:00:01 host app[42]: msg` → (`app`, `msg`).
@@ -170,6 +181,18 @@ mod tests {
         let record = decode("2025-01-02T03:04:05.5Z [warn] disk almost full");
         assert_eq!(record.severity, Severity::Warning);
         assert_eq!(record.message, "disk almost full");
+    }
+
+    #[test]
+    fn apache_error_log_line() {
+        let record =
+            decode("[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6");
+        assert_eq!(
+            record.timestamp.unwrap().to_string(),
+            "2005-12-04T04:47:44Z"
+        );
+        assert_eq!(record.severity, Severity::Error);
+        assert_eq!(record.message, "mod_jk child workerEnv in error state 6");
     }
 
     #[test]
