@@ -16,7 +16,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Analyse logs and write the worklog (`worklog.md`) and `report.json`.
+    /// Analyse logs and write the worklog (`worklog.md`), `report.json` and `report.html`.
     Analyze(Box<AnalyzeArgs>),
     /// Mine patterns only and print them with their counts.
     Patterns(InputArgs),
@@ -68,7 +68,7 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Folder for `worklog.md` and `report.json`.
+    /// Folder for `worklog.md`, `report.json` and `report.html`.
     #[arg(long, short, default_value = "gardener-report", value_name = "DIR")]
     pub out: PathBuf,
 
