@@ -55,45 +55,7 @@ pub fn parse_gh_issues(text: &str, what: &str) -> Result<Vec<Issue>, TrackerErro
             "{what} is not a JSON array of issues"
         )));
     };
-    Ok(items
-        .iter()
-        .filter(|item| {
-            item.get("pull_request").is_none()
-                && item.get("isPullRequest").and_then(Value::as_bool) != Some(true)
-        })
-        .filter_map(|item| {
-            Some(Issue {
-                number: item.get("number")?.as_u64()?,
-                title: item
-                    .get("title")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                body: item
-                    .get("body")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                open: item
-                    .get("state")
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("open")),
-                labels: item
-                    .get("labels")
-                    .and_then(Value::as_array)
-                    .map(|labels| {
-                        labels
-                            .iter()
-                            .filter_map(|l| {
-                                l.as_str().or_else(|| l.get("name").and_then(Value::as_str))
-                            })
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            })
-        })
-        .collect())
+    Ok(items.iter().filter_map(Issue::from_json).collect())
 }
 
 impl Tracker for DirTracker {

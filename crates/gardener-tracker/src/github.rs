@@ -327,42 +327,6 @@ pub fn next_link(header: &str) -> Option<String> {
     })
 }
 
-/// An issue from the REST answer; `None` for pull requests.
-fn issue_of(value: &Value) -> Option<Issue> {
-    if value.get("pull_request").is_some() {
-        return None;
-    }
-    Some(Issue {
-        number: value.get("number")?.as_u64()?,
-        title: value
-            .get("title")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        body: value
-            .get("body")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        open: value.get("state").and_then(Value::as_str) == Some("open"),
-        labels: labels_of(value),
-    })
-}
-
-fn labels_of(value: &Value) -> Vec<String> {
-    value
-        .get("labels")
-        .and_then(Value::as_array)
-        .map(|labels| {
-            labels
-                .iter()
-                .filter_map(|l| l.as_str().or_else(|| l.get("name").and_then(Value::as_str)))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 impl Tracker for GitHub {
     fn describe(&self) -> String {
         format!("github {}", self.repo)
@@ -374,7 +338,11 @@ impl Tracker for GitHub {
             self.url("/issues"),
             self.http.per_page
         );
-        Ok(self.pages(url)?.iter().filter_map(issue_of).collect())
+        Ok(self
+            .pages(url)?
+            .iter()
+            .filter_map(Issue::from_json)
+            .collect())
     }
 
     fn find_marker(&mut self, pattern: &str) -> Result<Option<Issue>, TrackerError> {
@@ -394,7 +362,7 @@ impl Tracker for GitHub {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter_map(issue_of)
+            .filter_map(Issue::from_json)
             .filter(|issue| issue.body.contains(&marker))
             .min_by_key(|issue| (!issue.open, issue.number)))
     }
@@ -516,8 +484,8 @@ mod tests {
     fn pull_requests_are_not_issues() {
         let pr = json!({"number": 3, "title": "t", "state": "open", "pull_request": {"url": "u"}});
         let issue = json!({"number": 4, "title": "t", "body": null, "state": "closed", "labels": [{"name": "bug"}]});
-        assert!(issue_of(&pr).is_none());
-        let issue = issue_of(&issue).unwrap();
+        assert!(Issue::from_json(&pr).is_none());
+        let issue = Issue::from_json(&issue).unwrap();
         assert_eq!(
             (issue.number, issue.open, issue.labels.clone()),
             (4, false, vec!["bug".to_string()])

@@ -21,6 +21,49 @@ pub struct Issue {
 }
 
 impl Issue {
+    /// An issue from GitHub's JSON, as the REST API or `gh issue list --json
+    /// number,title,body,state,labels` writes it: `state` in either case (`open`, `OPEN`),
+    /// labels as names or `{name}` objects. `None` for pull requests (a `pull_request` key, or
+    /// `isPullRequest: true`) and for items without a number.
+    #[must_use]
+    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
+        use serde_json::Value;
+        if value.get("pull_request").is_some()
+            || value.get("isPullRequest").and_then(Value::as_bool) == Some(true)
+        {
+            return None;
+        }
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        Some(Self {
+            number: value.get("number")?.as_u64()?,
+            title: text("title"),
+            body: text("body"),
+            open: value
+                .get("state")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.eq_ignore_ascii_case("open")),
+            labels: value
+                .get("labels")
+                .and_then(Value::as_array)
+                .map(|labels| {
+                    labels
+                        .iter()
+                        .filter_map(|l| {
+                            l.as_str().or_else(|| l.get("name").and_then(Value::as_str))
+                        })
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
     /// Pattern ids named by `<!-- gardener:pattern=ID -->` markers in the body.
     #[must_use]
     pub fn markers(&self) -> Vec<String> {
