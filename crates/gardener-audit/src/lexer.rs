@@ -440,18 +440,24 @@ impl Lexer<'_> {
                 self.bump();
                 out.push(b'}');
             } else if format && c == b'{' {
-                if self.peek(0) == b'{' {
-                    self.bump();
-                    out.push(b'{');
-                } else {
-                    self.tokens[index].dynamic = true;
-                    self.code(true);
-                }
+                self.format_brace(index, &mut out);
             } else {
                 out.push(c);
             }
         }
         self.tokens[index].text = String::from_utf8_lossy(&out).into_owned();
+    }
+
+    /// After a `{` inside a format string: `{{` is a literal brace, anything else opens an
+    /// interpolation, lexed as code, which makes the string dynamic.
+    fn format_brace(&mut self, index: usize, out: &mut Vec<u8>) {
+        if self.peek(0) == b'{' {
+            self.bump();
+            out.push(b'{');
+        } else {
+            self.tokens[index].dynamic = true;
+            self.code(true);
+        }
     }
 
     /// Python `'''`/`"""` strings and Java `"""` text blocks.
@@ -478,13 +484,7 @@ impl Lexer<'_> {
                     out.push(unescape(escaped));
                 }
             } else if format && c == b'{' {
-                if self.peek(0) == b'{' {
-                    self.bump();
-                    out.push(b'{');
-                } else {
-                    self.tokens[index].dynamic = true;
-                    self.code(true);
-                }
+                self.format_brace(index, &mut out);
             } else {
                 out.push(c);
             }

@@ -172,9 +172,8 @@ fn method_precision_and_recall_on_generated_incidents() {
     assert!(noise_rate >= 0.95, "noise {noise_rate}");
 }
 
-#[test]
-fn a_clean_chain_is_recovered_exactly() {
-    // Five cycles of 0 → 1 → 2 on fresh instances, 2 s apart, 5 minutes between cycles.
+/// Five cycles of 0 → 1 → 2 on fresh instances, 2 s apart, 5 minutes between cycles.
+fn clean_chain() -> Vec<ErrorEvent> {
     let mut events = Vec::new();
     for cycle in 0..5i64 {
         for (pattern, offset) in [(0u32, 0i64), (1, 2_000), (2, 4_000)] {
@@ -186,6 +185,12 @@ fn a_clean_chain_is_recovered_exactly() {
             });
         }
     }
+    events
+}
+
+#[test]
+fn a_clean_chain_is_recovered_exactly() {
+    let events = clean_chain();
     let result = analyze(3, &events, &[5, 5, 5], &[], &CascadeConfig::default());
     let found: Vec<(u32, u32, i64)> = result
         .edges
@@ -210,17 +215,7 @@ fn a_clean_chain_is_recovered_exactly() {
 fn patterns_that_may_not_cause_start_no_cascade() {
     // The same clean chain, but pattern 0 (say, a warning) may not be a cause: 1 becomes the
     // root and 0 is left alone.
-    let mut events = Vec::new();
-    for cycle in 0..5i64 {
-        for (pattern, offset) in [(0u32, 0i64), (1, 2_000), (2, 4_000)] {
-            events.push(ErrorEvent {
-                time_ms: cycle * 300_000 + offset,
-                pattern,
-                service: 0,
-                instance: Some(cycle as u32),
-            });
-        }
-    }
+    let events = clean_chain();
     let result = analyze(
         3,
         &events,
