@@ -111,7 +111,7 @@ pub enum GcpError {
     #[error(
         "{}\nhint: the entries collected so far are in `{}`; run the same command with \
          `--resume` to continue from `{}`",
-        crate::retry::error_chain(&**.cause), .output.display(), .cursor.display()
+        gardener_core::retry::error_chain(&**.cause), .output.display(), .cursor.display()
     )]
     Interrupted {
         /// Why it stopped (shown in this message, not as a separate cause).

@@ -1,9 +1,9 @@
 //! Sending one request with retries: exponential backoff with jitter, `Retry-After` honoured,
 //! a bounded number of attempts.
 
-use std::hash::{BuildHasher as _, Hasher as _};
 use std::time::Duration;
 
+use gardener_core::retry::error_chain;
 use reqwest::blocking::{RequestBuilder, Response};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
@@ -34,30 +34,12 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The wait before retry number `retry` (1-based) when the server named none: the base
-    /// doubled per retry, capped, then scaled by a random factor in `[0.5, 1)` so many clients
-    /// do not retry in step.
+    /// The wait before retry number `retry` (1-based) when the server named none; see
+    /// [`gardener_core::retry::backoff`].
     #[must_use]
     pub fn backoff(&self, retry: u32) -> Duration {
-        let exponent = retry.saturating_sub(1).min(30);
-        let raw = self
-            .base_delay
-            .saturating_mul(1_u32 << exponent)
-            .min(self.max_delay);
-        let fraction = 0.5 + 0.5 * jitter_unit();
-        raw.mul_f64(fraction)
+        gardener_core::retry::backoff(self.base_delay, self.max_delay, retry)
     }
-}
-
-/// A uniform-enough number in `[0, 1)` from the process's randomly keyed hasher; good for
-/// jitter, not for anything secret.
-fn jitter_unit() -> f64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(0x9e37_79b9_7f4a_7c15);
-    let bits = hasher.finish() >> 11;
-    #[allow(clippy::cast_precision_loss)]
-    let unit = bits as f64 / (1_u64 << 53) as f64;
-    unit
 }
 
 /// A final answer: success or an error that retrying will not fix.
@@ -132,13 +114,7 @@ fn is_retryable(status: u16, body: &str) -> bool {
 
 /// `Retry-After` as seconds or as an HTTP date.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
-    let wait = date.duration_since(jiff::Timestamp::now());
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+    gardener_core::retry::retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?)
 }
 
 /// `google.rpc.RetryInfo.retryDelay` (`"2s"`, `"0.5s"`) from the error details, if present.
@@ -156,45 +132,9 @@ fn retry_info_delay(body: &str) -> Option<Duration> {
     })
 }
 
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_is_capped_and_jittered_into_the_upper_half() {
-        let policy = RetryPolicy {
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(1_000),
-            ..RetryPolicy::default()
-        };
-        for _ in 0..50 {
-            let first = policy.backoff(1);
-            assert!(first >= Duration::from_millis(50) && first < Duration::from_millis(100));
-            let third = policy.backoff(3);
-            assert!(third >= Duration::from_millis(200) && third < Duration::from_millis(400));
-            let late = policy.backoff(40);
-            assert!(late >= Duration::from_millis(500) && late < Duration::from_millis(1_000));
-        }
-    }
-
-    #[test]
-    fn jitter_varies_between_calls() {
-        let policy = RetryPolicy::default();
-        let waits: std::collections::BTreeSet<Duration> =
-            (0..20).map(|_| policy.backoff(2)).collect();
-        assert!(waits.len() > 1, "{waits:?}");
-    }
 
     #[test]
     fn quota_and_server_errors_retry_client_errors_do_not() {

@@ -6,13 +6,14 @@
 //! {base}/v1/messages`, `x-api-key`, `anthropic-version: 2023-06-01`, text content blocks,
 //! usage in `usage.input_tokens` / `usage.output_tokens`.
 //!
-//! Retries: a 429 waits its `retry-after` seconds (or the backoff when it has none); a 5xx, a
-//! timeout or a connection error waits the backoff, doubling; other statuses end the call. At
-//! most `attempts` attempts. Failed attempts report no usage and are counted as zero tokens.
+//! Retries: a 429 waits its `retry-after` (seconds or an HTTP date; the backoff when it has
+//! none); a 5xx, a timeout or a connection error waits the backoff, doubling with jitter; other
+//! statuses end the call. At most `attempts` attempts. Failed attempts report no usage and are counted as zero tokens.
 
 use std::thread;
 use std::time::{Duration, Instant};
 
+use gardener_core::retry::{self, error_chain};
 use reqwest::StatusCode;
 use reqwest::blocking::Client as Http;
 use serde_json::{Value, json};
@@ -90,7 +91,6 @@ impl<'a> Client<'a> {
     pub(crate) fn call(&self, body: &Value) -> Exchange {
         let started = Instant::now();
         let url = self.url();
-        let mut backoff = self.config.backoff;
         let mut attempts = 0;
         let mut last_why = String::new();
         while attempts < self.config.attempts.max(1) {
@@ -120,8 +120,12 @@ impl<'a> Client<'a> {
                             );
                             break;
                         }
+                        let backoff = retry::backoff(
+                            self.config.backoff,
+                            self.config.max_retry_after,
+                            attempts,
+                        );
                         thread::sleep(wait.max(backoff));
-                        backoff = backoff.saturating_mul(2);
                     }
                 }
             }
@@ -168,10 +172,9 @@ impl<'a> Client<'a> {
         if status == StatusCode::TOO_MANY_REQUESTS {
             let wait = response
                 .headers()
-                .get("retry-after")
+                .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                .and_then(retry::retry_after)
                 .unwrap_or(Duration::ZERO);
             return Attempt::Retry {
                 wait,
@@ -251,17 +254,6 @@ fn read_answer(provider: Provider, value: &Value) -> Exchange {
         error,
         ..Exchange::default()
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// `{base}/v1/chat/completions` or `{base}/v1/messages`, without doubling a `/v1` the base

@@ -6,6 +6,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use gardener_core::retry::{self, error_chain};
 use reqwest::Method;
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, USER_AGENT};
@@ -96,15 +97,9 @@ impl GitHub {
         std::thread::sleep(wait);
     }
 
+    /// The wait before retrying after failed attempt `attempt` (0-based).
     fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.http.backoff_base.saturating_mul(1 << attempt.min(10));
-        // Jitter of up to half the wait, from the clock's nanoseconds: spreads concurrent
-        // clients without a random-number dependency.
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let fraction = f64::from(nanos % 1000) / 2000.0;
-        base + base.mul_f64(fraction)
+        retry::backoff(self.http.backoff_base, self.http.max_wait, attempt + 1)
     }
 
     /// How long a rate-limit answer asks to wait, if it is one.
@@ -119,8 +114,11 @@ impl GitHub {
                 .map(str::trim)
                 .map(str::to_string)
         };
-        if let Some(seconds) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
-            return Some(Duration::from_secs(seconds));
+        if let Some(wait) = header("retry-after")
+            .as_deref()
+            .and_then(retry::retry_after)
+        {
+            return Some(wait);
         }
         if header("x-ratelimit-remaining").as_deref() == Some("0") {
             let reset = header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok())?;
@@ -166,7 +164,7 @@ impl GitHub {
             let response = match request.send() {
                 Ok(response) => response,
                 Err(error) => {
-                    last = format!("{error}");
+                    last = error_chain(&error);
                     if retry == Retry::Ambiguous {
                         return Ok(Sent::Unknown(last));
                     }
