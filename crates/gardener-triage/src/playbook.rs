@@ -144,8 +144,18 @@ const BUILTIN: &[(&str, &str, &[&str], &[&str])] = &[
         &["security", "reliability"],
     ),
     (
+        "cache/broker connectivity",
+        r"(?i)((redis|memcache|rabbitmq|amqp|kafka|nats|:(6379|11211|5672|9092)\b).*(connect|refused|unavailable|unreachable|reset|timed? ?out)|(connect|refused|unreachable).*(redis|memcache|rabbitmq|amqp|kafka|:(6379|11211|5672|9092)\b))",
+        &[
+            "Check that the cache or broker is up and reachable from the service (instance status, VPC connector or network path, host and port in the config)",
+            "Compare the connection settings the service got (host, port, TLS, password) with the instance's",
+            "Decide whether the service can run degraded without it (serve uncached, buffer locally) instead of failing at start-up",
+        ],
+        &["dependency", "reliability"],
+    ),
+    (
         "database connectivity",
-        r"(?i)(database|postgres|psycopg|mysql|sqlalchemy|cloudsql|\.s\.PGSQL|OperationalError|mongo|connection pool|redis\b.*(connect|refused)|:(5432|3306|27017|6379)\b)",
+        r"(?i)(database|postgres|psycopg|mysql|sqlalchemy|cloudsql|\.s\.PGSQL|OperationalError|mongo|connection pool|:(5432|3306|27017)\b)",
         &[
             "Check that the database is up and reachable from the service (instance status, network, Cloud SQL connector or socket path)",
             "Check credentials and connection limits; look for pool exhaustion",
@@ -398,6 +408,18 @@ mod tests {
                 "missing optional dependency",
             ),
             ("Container called exit(<*>).", "crash loop/exit code"),
+            (
+                "redis pool init attempt <*>/<*> failed: Error <*> connecting to <*>:<*> Connection refused.",
+                "cache/broker connectivity",
+            ),
+            (
+                "KafkaTimeoutError: Failed to update metadata after <*> secs.",
+                "cache/broker connectivity",
+            ),
+            (
+                "startup aborted: cache unavailable after <*> attempts (REDIS_URL=<*>)",
+                "crash loop/exit code",
+            ),
             (
                 "Database initialization timeout after <*>s in staging environment",
                 "database connectivity",
