@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 use gardener_core::Severity;
 use gardener_report::Report;
 use gardener_report::markdown::shorten;
+use gardener_triage::Role;
 
 const BOLD: Style = Style::new().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -50,19 +51,54 @@ pub fn summary(report: &Report, out: &Path) -> std::io::Result<()> {
             report.timeline.peak_errors_per_minute, report.timeline.last_minute_errors
         )?;
     }
-    for pattern in report
+    // The findings an on-call engineer reads first: most urgent, then largest; symptoms are
+    // named as such so a root cause is not mistaken for one of many.
+    let mut findings: Vec<_> = report
         .patterns
         .iter()
-        .filter(|p| p.severity >= Severity::Error)
-        .take(5)
-    {
+        .filter(|p| p.severity >= Severity::Warning)
+        .collect();
+    findings.sort_by(|a, b| {
+        (a.priority, std::cmp::Reverse(a.count), &a.id).cmp(&(
+            b.priority,
+            std::cmp::Reverse(b.count),
+            &b.id,
+        ))
+    });
+    for pattern in findings.iter().take(5) {
         let first_line = pattern.template.lines().next().unwrap_or("");
+        let colour = if pattern.severity >= Severity::Error {
+            RED
+        } else {
+            YELLOW
+        };
+        let role = match pattern.role {
+            Role::RootCause => " root cause",
+            Role::Symptom => " symptom",
+            Role::Independent => "",
+        };
         writeln!(
             stdout,
-            "  {RED}{:>6}{RED:#} {} {DIM}{}{DIM:#}",
+            "  {colour}{} {:>6}{colour:#} {} {DIM}{}{role}{DIM:#}",
+            pattern.priority.as_str(),
             pattern.count,
-            shorten(first_line, 90),
+            shorten(first_line, 84),
             pattern.id
+        )?;
+    }
+    let changes = &report.changes;
+    if let Some(previous) = &changes.previous_run {
+        writeln!(
+            stdout,
+            "since the run of {previous}: {} new, {} gone, {} changed rate, {}",
+            changes.new.len(),
+            changes.gone.len(),
+            changes.changed.len(),
+            if changes.regressed.is_empty() {
+                "no regression".to_owned()
+            } else {
+                format!("{RED}{} regressed{RED:#}", changes.regressed.len())
+            }
         )?;
     }
     writeln!(

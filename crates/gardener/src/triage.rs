@@ -29,6 +29,9 @@ pub fn apply(
     let result = cascade::analyze(report.patterns.len(), events, &weights, &can_cause, config);
     let ids: Vec<PatternId> = report.patterns.iter().map(|p| p.id).collect();
     let new: BTreeSet<PatternId> = report.changes.new.iter().copied().collect();
+    // Novelty needs a baseline: on the first recorded run every pattern is new, and a boost for
+    // all is a boost for none.
+    let has_baseline = report.changes.previous_run.is_some();
     let regressed: BTreeSet<PatternId> = report.changes.regressed.iter().copied().collect();
 
     let window = (
@@ -95,7 +98,7 @@ pub fn apply(
             severity: pattern.severity,
             peak_per_minute: peak,
             mean_per_active_minute: mean,
-            new: pattern.new,
+            new: pattern.new && has_baseline,
             regressed: pattern.regressed,
             role: pattern.role,
             symptoms: symptoms[index],

@@ -98,6 +98,15 @@ fn new_gone_and_regressed_patterns_across_runs() {
         run1["changes"]["new"].as_array().unwrap().len(),
         run1["patterns"].as_array().unwrap().len()
     );
+    // Without a baseline, being new earns no priority points.
+    for pattern in run1["patterns"].as_array().unwrap() {
+        assert_eq!(pattern["new"], true);
+        assert_eq!(
+            pattern["score"]["novelty"].as_f64().unwrap(),
+            0.0,
+            "{pattern}"
+        );
+    }
 
     // The same input again: nothing new, gone, changed or regressed.
     let run2 = analyze(&first, &state, &dir.join("r2"));
@@ -123,6 +132,7 @@ fn new_gone_and_regressed_patterns_across_runs() {
         .find(|p| p["id"] == *disk.as_str())
         .unwrap();
     assert_eq!(disk_pattern["new"], true);
+    assert!(disk_pattern["score"]["novelty"].as_f64().unwrap() > 0.0);
 
     // The timeout is marked resolved; a window without it reports it gone, one with it a
     // regression.
