@@ -169,6 +169,9 @@ fn split_group(
                 config.max_split_values
             };
             word_like &= values.len() <= cap;
+            // Units that differ (`12 B` and `3.1 KB`, `250 ms` and `2 s`) belong to the
+            // measured value: one kind of event, not two.
+            word_like &= !values.iter().all(|v| is_unit(v));
             if !word_like {
                 variable[p] = true;
             } else if best.is_none_or(|(d, _)| values.len() < d) {
@@ -205,6 +208,17 @@ fn split_group(
 
 /// Distinct values looked at per position before it is called a variable.
 const SPLIT_VALUES_SCANNED: usize = 64;
+
+/// A unit of size or time, with the punctuation that may follow it (`KB,`, `ms)`).
+fn is_unit(token: &str) -> bool {
+    const UNITS: [&str; 27] = [
+        "b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "byte", "bytes", "ns", "us",
+        "µs", "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes",
+        "h", "hours",
+    ];
+    let word = token.trim_end_matches([',', ';', ')', ']', '}', '.', ':']);
+    !word.is_empty() && UNITS.iter().any(|unit| word.eq_ignore_ascii_case(unit))
+}
 
 /// Letters, `_` and `-` only, with an optional trailing `:`.
 fn is_plain_word(token: &str) -> bool {
@@ -340,4 +354,39 @@ fn build(forms: &[FormMeta], leaves: Vec<Leaf>, max_tokens: usize) -> Patterns {
         .map(|t| PatternId::of_template(t))
         .collect();
     Patterns::new(form_pattern, templates, ids, counts, variable, max_tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_unit;
+    use crate::mine_all;
+
+    #[test]
+    fn a_value_whose_unit_varies_is_one_pattern() {
+        let lines = [
+            "Block broadcast_1 stored in memory (size 412 B, free 3.1 KB)",
+            "Block broadcast_2 stored in memory (size 9.5 KB, free 2.7 KB)",
+            "Block broadcast_3 stored in memory (size 1.2 MB, free 1.4 KB)",
+            "Block broadcast_4 stored in memory (size 87 B, free 1.3 KB)",
+        ];
+        let templates = mine_all(&lines);
+        assert!(
+            templates.iter().all(|t| *t == templates[0]),
+            "{templates:?}"
+        );
+        assert_eq!(
+            templates[0],
+            "Block <*> stored in memory (size <*> <*> free <*> KB)"
+        );
+    }
+
+    #[test]
+    fn units_of_size_and_time_with_trailing_punctuation() {
+        for unit in ["B", "KB,", "MiB)", "ms", "seconds.", "bytes;"] {
+            assert!(is_unit(unit), "{unit}");
+        }
+        for word in ["Block", "free", "<*>", "", ","] {
+            assert!(!is_unit(word), "{word}");
+        }
+    }
 }

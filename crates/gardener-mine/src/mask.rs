@@ -145,7 +145,7 @@ pub(crate) fn mask_classified<S: SpanSink>(
 ) {
     if classes & (CLASS_DIGIT | CLASS_DELIM | CLASS_AT) == 0 {
         // A plain word: the common case.
-        if is_calendar_word(token) || is_uuid(token) {
+        if is_calendar_word(token) || is_literal_value(token) || is_uuid(token) {
             emit_wild(out, spans, 0, token.len());
         } else {
             push_bytes(out, token);
@@ -230,6 +230,12 @@ fn mask_structured<S: SpanSink>(token: &[u8], classes: u8, out: &mut Vec<u8>, sp
             let rest = pos + scheme_len(token, pos) + 3;
             push_bytes(out, &token[pos..rest]);
             emit_wild(out, spans, rest, end);
+            pos = end;
+            prev = 0;
+            continue;
+        }
+        if let Some(end) = colon.then(|| host_port_end(token, pos)).flatten() {
+            emit_wild(out, spans, pos, end);
             pos = end;
             prev = 0;
             continue;
@@ -347,6 +353,44 @@ fn url_rest(token: &[u8], start: usize) -> Option<usize> {
 }
 
 /// If an IPv6 or MAC address starts at `start`, its end.
+/// The end of the host of a network endpoint `host.domain.tld:port` starting at `start`: a DNS
+/// name of at least three labels ending in a lower-case letter label (so not `Engine.cpp:1400`,
+/// a Java `Class.method:12` or an IPv4
+/// address, which has a rule of its own) before a numeric port. The host is a value, and the
+/// port another, as with IPv4: `<*>:<*>`.
+fn host_port_end(token: &[u8], start: usize) -> Option<usize> {
+    let mut colon = start;
+    while colon < token.len() && !is_delim(token[colon]) {
+        colon += 1;
+    }
+    if token.get(colon) != Some(&b':') {
+        return None;
+    }
+    let host = &token[start..colon];
+    let mut labels = 0;
+    for label in host.split(|&b| b == b'.') {
+        if label.is_empty()
+            || !label
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return None;
+        }
+        labels += 1;
+    }
+    let tld = host.rsplit(|&b| b == b'.').next()?;
+    if labels < 3 || !tld.iter().all(u8::is_ascii_lowercase) {
+        return None;
+    }
+    let port = token[colon + 1..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let end = colon + 1 + port;
+    let boundary = token.get(end).is_none_or(|&b| !b.is_ascii_alphanumeric());
+    ((1..=5).contains(&port) && boundary).then_some(colon)
+}
+
 fn ipv6_end(token: &[u8], start: usize) -> Option<usize> {
     let len = token.len();
     let mut end = start;
@@ -413,6 +457,19 @@ fn is_calendar_word(seg: &[u8]) -> bool {
     lower == b"sun" || WORDS.contains(&lower)
 }
 
+/// The literals of JSON and most languages, `true`, `false`, `null`, `nil`, in any case: values
+/// (flags, unset fields), whatever key they stand beside.
+fn is_literal_value(seg: &[u8]) -> bool {
+    if seg.len() < 3 || seg.len() > 5 {
+        return false;
+    }
+    let mut lower = [0u8; 5];
+    for (l, b) in lower.iter_mut().zip(seg) {
+        *l = b.to_ascii_lowercase();
+    }
+    matches!(&lower[..seg.len()], b"true" | b"false" | b"null" | b"nil")
+}
+
 fn is_email(seg: &[u8]) -> bool {
     let Some(at) = seg.iter().position(|&b| b == b'@') else {
         return false;
@@ -435,7 +492,7 @@ fn mask_segment<S: SpanSink>(
 ) {
     let seg = &token[start..end];
     if !digits {
-        if is_email(seg) || is_uuid(seg) || is_calendar_word(seg) {
+        if is_email(seg) || is_uuid(seg) || is_calendar_word(seg) || is_literal_value(seg) {
             emit_wild(out, spans, start, end);
         } else {
             push_bytes(out, seg);

@@ -190,3 +190,29 @@ fn keeps_function_names_with_digits() {
     assert_eq!(masked("deny(1)"), "deny(<*>)");
     assert_eq!(masked("x86(1)"), "<*>(<*>)");
 }
+
+#[test]
+fn masks_boolean_and_null_literals_in_any_case() {
+    assert_eq!(masked("true"), "<*>");
+    assert_eq!(masked("False"), "<*>");
+    assert_eq!(masked("isOverlap:false,"), "isOverlap:<*>,");
+    assert_eq!(masked("ws=null"), "ws=<*>");
+    assert_eq!(masked("(NULL)"), "(<*>)");
+    assert_eq!(masked("nil"), "<*>");
+    // Words that merely contain them stay.
+    assert_eq!(masked("nullable"), "nullable");
+    assert_eq!(masked("untrue"), "untrue");
+}
+
+#[test]
+fn masks_the_host_of_a_dns_endpoint_like_an_ip() {
+    assert_eq!(masked("proxy.example.co.uk:5070"), "<*>:<*>");
+    assert_eq!(masked("[db-1.internal.example.com:5432]"), "[<*>:<*>]");
+    // Two labels, a capitalised last label or no port: not an endpoint.
+    assert_eq!(masked("Engine.cpp:1400"), "Engine.cpp:<*>");
+    assert_eq!(
+        masked("com.example.Worker.runTask:88"),
+        "com.example.Worker.runTask:<*>"
+    );
+    assert_eq!(masked("api.example.com"), "api.example.com");
+}
