@@ -24,11 +24,13 @@ mod config;
 mod mask;
 mod miner;
 mod patterns;
+mod user;
 
 pub use config::MinerConfig;
 pub use mask::{WILDCARD, mask_word};
 pub use miner::{MessageKey, Miner, MinerStats};
 pub use patterns::{PatternIndex, Patterns, template_matches};
+pub use user::{UserTemplateError, UserTemplates};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]

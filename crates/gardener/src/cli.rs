@@ -59,6 +59,12 @@ pub struct InputArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// The configuration file: `[[patterns]]` (templates of your own), `[[rules]]` of the
+    /// playbook, `[llm]`, `[redact]`, `[tracker]`. Default: `gardener.toml` in the current
+    /// folder when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Arguments of `gardener analyze`.
@@ -87,11 +93,6 @@ pub struct AnalyzeArgs {
     /// Neither read nor record run history.
     #[arg(long, conflicts_with = "state")]
     pub no_state: bool,
-
-    /// The configuration file (`[[rules]]` of the playbook). Default: `gardener.toml` in the
-    /// current folder when it exists.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
 
     /// Collect from Cloud Logging first (entries:list), then analyse what was collected (with
     /// any INPUT given too). The collected NDJSON is kept as `collected.ndjson` in `--out`.

@@ -4,6 +4,7 @@
 mod frames;
 pub mod pipeline;
 pub mod triage;
+pub mod user_patterns;
 
 /// Analyses inputs the way `gardener analyze --no-state` does with no `gardener.toml`: the
 /// pipeline with default decoding, then the triage with the built-in playbook and default
@@ -19,6 +20,7 @@ pub fn analyze_files(inputs: &[String]) -> anyhow::Result<pipeline::Analysis> {
         decoder: gardener_parse::DecoderConfig::default(),
         assignments: None,
         progress: false,
+        patterns: user_patterns::UserPatterns::default(),
     })?;
     triage::apply(
         &mut analysis.report,

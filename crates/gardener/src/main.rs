@@ -14,6 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::io::Write as _;
 
 use gardener::pipeline;
+use gardener::user_patterns::UserPatterns;
 
 use std::process::ExitCode;
 
@@ -72,8 +73,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn options(input: &InputArgs, assignments: Option<std::path::PathBuf>) -> pipeline::Options {
-    pipeline::Options {
+fn options(
+    input: &InputArgs,
+    assignments: Option<std::path::PathBuf>,
+    config: Option<&(String, String)>,
+) -> anyhow::Result<pipeline::Options> {
+    Ok(pipeline::Options {
         inputs: input.inputs.clone(),
         format: input.format.map(Into::into),
         decoder: gardener_parse::DecoderConfig {
@@ -83,11 +88,16 @@ fn options(input: &InputArgs, assignments: Option<std::path::PathBuf>) -> pipeli
         .with_message_fields(&input.message_fields),
         assignments,
         progress: !input.no_progress,
-    }
+        patterns: load_patterns(config)?,
+    })
 }
 
 fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let playbook = load_playbook(args.config.as_deref())?;
+    let config = read_config(args.input.config.as_deref())?;
+    let playbook = (
+        load_playbook(config.as_ref())?,
+        config.as_ref().map(|(name, _)| name.clone()),
+    );
     let mut inputs = args.input.inputs.clone();
     let collection = match &args.gcp.gcp_project {
         Some(project) => {
@@ -102,7 +112,7 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             "no input\nhint: name files, folders, globs or `-` for stdin, or collect with `--gcp-project`"
         );
     }
-    let mut options = options(&args.input, args.assignments.clone());
+    let mut options = options(&args.input, args.assignments.clone(), config.as_ref())?;
     options.inputs = inputs;
     let mut analysis = pipeline::run(&options)?;
     analysis.report.collection = collection;
@@ -196,7 +206,7 @@ fn sync_issues(
         github_api_url: args.issues.github_api_url.clone(),
         min_priority: args.issues.issue_min_priority,
         match_threshold: args.issues.match_threshold,
-        config: args.config.clone(),
+        config: args.input.config.clone(),
         out: args.out.clone(),
     };
     let config = gardener_tracker::config_from_args(&issues_args)?;
@@ -296,25 +306,34 @@ fn collect_gcp(
     ))
 }
 
-/// The playbook with the rules of `gardener.toml`: the file named, else `./gardener.toml` when
-/// it exists, else the built-in rules alone. Returns the file used.
-fn load_playbook(
-    path: Option<&std::path::Path>,
-) -> anyhow::Result<(gardener_triage::Playbook, Option<String>)> {
+/// The configuration file: the one named, else `./gardener.toml` when it exists. Returns its
+/// name and text.
+fn read_config(path: Option<&std::path::Path>) -> anyhow::Result<Option<(String, String)>> {
     let default = std::path::Path::new("gardener.toml");
     let path = match path {
-        Some(path) => Some(path),
-        None if default.is_file() => Some(default),
-        None => None,
-    };
-    let Some(path) = path else {
-        return Ok((gardener_triage::Playbook::builtin(), None));
+        Some(path) => path,
+        None if default.is_file() => default,
+        None => return Ok(None),
     };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read configuration `{}`", path.display()))?;
-    let name = path.display().to_string();
-    let playbook = gardener_triage::Playbook::with_rules(&name, &text)?;
-    Ok((playbook, Some(name)))
+    Ok(Some((path.display().to_string(), text)))
+}
+
+/// The playbook with the `[[rules]]` of the configuration, else the built-in rules alone.
+fn load_playbook(config: Option<&(String, String)>) -> anyhow::Result<gardener_triage::Playbook> {
+    Ok(match config {
+        Some((name, text)) => gardener_triage::Playbook::with_rules(name, text)?,
+        None => gardener_triage::Playbook::builtin(),
+    })
+}
+
+/// The `[[patterns]]` of the configuration.
+fn load_patterns(config: Option<&(String, String)>) -> anyhow::Result<UserPatterns> {
+    match config {
+        Some((name, text)) => UserPatterns::from_toml(name, text),
+        None => Ok(UserPatterns::default()),
+    }
 }
 
 /// Marks patterns resolved. An id may be shortened to a unique prefix of at least four hex
@@ -369,7 +388,8 @@ fn patterns(args: &InputArgs) -> anyhow::Result<ExitCode> {
     if args.inputs.is_empty() {
         anyhow::bail!("no input\nhint: name files, folders, globs or `-` for stdin");
     }
-    let analysis = pipeline::run(&options(args, None))?;
+    let config = read_config(args.config.as_deref())?;
+    let analysis = pipeline::run(&options(args, None, config.as_ref())?)?;
     terminal::patterns(&analysis.report)?;
     Ok(input_errors_code(&analysis.input_errors))
 }

@@ -32,6 +32,8 @@ pub struct Options {
     pub assignments: Option<PathBuf>,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// Templates of the user's own, tried before mining.
+    pub patterns: crate::user_patterns::UserPatterns,
 }
 
 /// The most events of severity WARNING and above kept for the cascade analysis (about 24 bytes
@@ -81,6 +83,8 @@ struct State {
     /// Fixed templates by index, and their index by text.
     fixed: Vec<String>,
     fixed_index: std::collections::HashMap<String, u32>,
+    /// Templates of the user's own, tried before mining.
+    user_patterns: crate::user_patterns::UserPatterns,
     accounting: Accounting,
     assignments: Option<BufWriter<File>>,
     /// Keys written to the assignments scratch file, numbered in order of first use.
@@ -128,6 +132,7 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
         assignment_slots: std::collections::HashMap::new(),
         fixed: Vec::new(),
         fixed_index: std::collections::HashMap::new(),
+        user_patterns: options.patterns.clone(),
         cascade_events: Vec::new(),
         cascade_capped: 0,
         service_ids: std::collections::HashMap::new(),
@@ -421,32 +426,52 @@ enum SampleSource<'a> {
     Text,
 }
 
+/// The key of a template known before mining (a request shape, a user template).
+fn fixed_key(state: &mut State, template: &str) -> EventKey {
+    if let Some(&index) = state.fixed_index.get(template) {
+        return EventKey::Fixed(index);
+    }
+    let index = u32::try_from(state.fixed.len()).unwrap_or(u32::MAX);
+    state.fixed.push(template.to_owned());
+    state.fixed_index.insert(template.to_owned(), index);
+    EventKey::Fixed(index)
+}
+
+/// The key of a message mined by its service's miner.
+fn mined_key(state: &mut State, record: &Record, signature: &str) -> EventKey {
+    let miner = match state.miner_of_service.get(&record.service) {
+        Some(&miner) => miner,
+        None => {
+            let next = u32::try_from(state.miners.len()).unwrap_or(u32::MAX);
+            state.miners.push(Miner::new(MinerConfig::default()));
+            state.miner_of_service.insert(record.service.clone(), next);
+            next
+        }
+    };
+    EventKey::Mined(miner, state.miners[miner as usize].observe(signature))
+}
+
 fn event(state: &mut State, record: &Record, position: String, source: SampleSource<'_>) {
     let key = if record.payload == gardener_parse::Payload::HttpRequest {
         // The decoder already wrote the request's shape (`GET /api/items/<*> 200`): method,
         // path with its variable segments masked, and the literal status, which the miner
         // would otherwise mask and so merge successes with failures.
-        let next = u32::try_from(state.fixed.len()).unwrap_or(u32::MAX);
-        let index = *state
-            .fixed_index
-            .entry(record.message.clone())
-            .or_insert_with(|| {
-                state.fixed.push(record.message.clone());
-                next
-            });
-        EventKey::Fixed(index)
+        fixed_key(state, &record.message)
     } else {
         let signature = gardener_parse::stack::signature(&record.message);
-        let next = u32::try_from(state.miners.len()).unwrap_or(u32::MAX);
-        let miner = match state.miner_of_service.get(&record.service) {
-            Some(&miner) => miner,
-            None => {
-                state.miners.push(Miner::new(MinerConfig::default()));
-                state.miner_of_service.insert(record.service.clone(), next);
-                next
-            }
+        let user = if state.user_patterns.is_empty() {
+            None
+        } else {
+            state
+                .user_patterns
+                .find(&signature, &record.service)
+                .map(str::to_owned)
         };
-        EventKey::Mined(miner, state.miners[miner as usize].observe(&signature))
+        if let Some(template) = user {
+            fixed_key(state, &template)
+        } else {
+            mined_key(state, record, &signature)
+        }
     };
     let nanos = record
         .timestamp

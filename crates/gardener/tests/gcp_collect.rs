@@ -41,6 +41,7 @@ fn report_json(input: &Path) -> String {
         decoder: DecoderConfig::default(),
         assignments: None,
         progress: false,
+        patterns: Default::default(),
     })
     .unwrap();
     assert!(

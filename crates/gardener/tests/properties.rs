@@ -26,6 +26,7 @@ fn options(inputs: &[PathBuf], format: Option<Format>) -> Options {
         decoder: DecoderConfig::default(),
         assignments: None,
         progress: false,
+        patterns: Default::default(),
     }
 }
 
