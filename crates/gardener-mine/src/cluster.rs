@@ -163,7 +163,10 @@ fn split_group(
                 && 2 * values.iter().filter(|v| is_plain_word(v)).count() >= values.len()
             {
                 usize::MAX
-            } else if values.iter().all(|v| v.as_bytes()[0].is_ascii_uppercase()) {
+            } else if values
+                .iter()
+                .all(|v| v.as_bytes()[0].is_ascii_uppercase() && !v.contains(['/', '.']))
+            {
                 config.max_split_values_capitalised
             } else {
                 config.max_split_values
@@ -209,12 +212,18 @@ fn split_group(
 /// Distinct values looked at per position before it is called a variable.
 const SPLIT_VALUES_SCANNED: usize = 64;
 
-/// A unit of size or time, with the punctuation that may follow it (`KB,`, `ms)`).
+/// A unit of size, time or money, with the punctuation that may follow it (`KB,`, `ms)`,
+/// `EUR`): a position holding only units that differ belongs to a measured value.
 fn is_unit(token: &str) -> bool {
-    const UNITS: [&str; 27] = [
-        "b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "byte", "bytes", "ns", "us",
-        "µs", "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes",
-        "h", "hours",
+    const UNITS: [&str; 45] = [
+        // size
+        "b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "byte", "bytes",
+        // time
+        "ns", "us", "µs", "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute",
+        "minutes", "h", "hours",
+        // the most traded currencies (ISO 4217)
+        "usd", "eur", "gbp", "jpy", "cny", "chf", "cad", "aud", "nzd", "inr", "brl", "mxn", "sek",
+        "nok", "dkk", "pln", "hkd", "sgd",
     ];
     let word = token.trim_end_matches([',', ';', ')', ']', '}', '.', ':']);
     !word.is_empty() && UNITS.iter().any(|unit| word.eq_ignore_ascii_case(unit))
@@ -382,7 +391,7 @@ mod tests {
 
     #[test]
     fn units_of_size_and_time_with_trailing_punctuation() {
-        for unit in ["B", "KB,", "MiB)", "ms", "seconds.", "bytes;"] {
+        for unit in ["B", "KB,", "MiB)", "ms", "seconds.", "bytes;", "EUR", "usd,"] {
             assert!(is_unit(unit), "{unit}");
         }
         for word in ["Block", "free", "<*>", "", ","] {
