@@ -220,8 +220,7 @@ fn is_unit(token: &str) -> bool {
         "b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "byte", "bytes",
         // time
         "ns", "us", "µs", "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute",
-        "minutes", "h", "hours",
-        // the most traded currencies (ISO 4217)
+        "minutes", "h", "hours", // the most traded currencies (ISO 4217)
         "usd", "eur", "gbp", "jpy", "cny", "chf", "cad", "aud", "nzd", "inr", "brl", "mxn", "sek",
         "nok", "dkk", "pln", "hkd", "sgd",
     ];
@@ -391,7 +390,9 @@ mod tests {
 
     #[test]
     fn units_of_size_and_time_with_trailing_punctuation() {
-        for unit in ["B", "KB,", "MiB)", "ms", "seconds.", "bytes;", "EUR", "usd,"] {
+        for unit in [
+            "B", "KB,", "MiB)", "ms", "seconds.", "bytes;", "EUR", "usd,",
+        ] {
             assert!(is_unit(unit), "{unit}");
         }
         for word in ["Block", "free", "<*>", "", ","] {

@@ -14,9 +14,10 @@
 //!    services any onset counts, so cascades across services are found.
 //! 3. **Candidate edges.** A → B when B has at least [`CascadeConfig::min_episodes`] onsets
 //!    preceded by A, those are at least [`CascadeConfig::min_consistency`] of B's onsets, and
-//!    "preceded" beats "followed" by at least [`CascadeConfig::min_lift`]. The last test is
-//!    the chance correction: two unrelated patterns that are both frequent precede each other
-//!    as often as they follow each other.
+//!    "preceded" beats "followed" by at least [`CascadeConfig::min_lift`], and so many
+//!    preceded onsets are unlikely by chance ([`CascadeConfig::max_chance`]). The last two are
+//!    the chance corrections: two unrelated patterns that are both frequent precede each other
+//!    as often as they follow each other, and a chronic pattern precedes nearly anything.
 //! 4. **Direct causes.** A root cause precedes all its symptoms, so candidate edges include
 //!    the transitive ones. Each symptom keeps one direct cause: among its candidate causes the
 //!    one that precedes it most closely (smallest median delay; ties by more episodes, then
@@ -54,6 +55,10 @@ pub struct CascadeConfig {
     pub min_lift: f64,
     /// Most patterns considered (the most frequent ones); bounds the pairwise work.
     pub max_patterns: usize,
+    /// Largest chance of seeing so many preceded onsets if the two patterns were unrelated
+    /// (a Chernoff bound on the binomial tail, with the share of the window that lies within
+    /// the maximum delay after an onset of the cause as the chance per onset).
+    pub max_chance: f64,
 }
 
 impl Default for CascadeConfig {
@@ -65,6 +70,7 @@ impl Default for CascadeConfig {
             min_consistency: 0.8,
             min_lift: 0.3,
             max_patterns: 400,
+            max_chance: 0.01,
         }
     }
 }
@@ -159,6 +165,45 @@ impl CascadeResult {
     }
 }
 
+/// The share of `window` that lies within `max_delay_ms` after one of `onsets` (sorted by
+/// time): the chance that a moment picked at random looks preceded by them.
+fn coverage(onsets: &[Onset], window: (i64, i64), max_delay_ms: i64) -> f64 {
+    let span = window.1 - window.0;
+    if span <= 0 {
+        return 1.0;
+    }
+    let mut covered = 0i64;
+    let mut reach = i64::MIN;
+    for onset in onsets {
+        let start = onset.time_ms.max(reach);
+        let end = (onset.time_ms + max_delay_ms).min(window.1);
+        if end > start {
+            covered += end - start;
+        }
+        reach = reach.max(end);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let share = covered as f64 / span as f64;
+    share.clamp(0.0, 1.0)
+}
+
+/// An upper bound on the chance of `hits` or more successes in `trials` independent tries of
+/// chance `p` each: the Chernoff bound `exp(-n KL(k/n || p))`, 1 when `k/n <= p`.
+fn chance_of_at_least(hits: u32, trials: usize, p: f64) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let n = trials as f64;
+    let q = f64::from(hits) / n;
+    if q <= p {
+        return 1.0;
+    }
+    if p <= 0.0 {
+        return 0.0;
+    }
+    let term = |a: f64, b: f64| if a <= 0.0 { 0.0 } else { a * (a / b).ln() };
+    let divergence = term(q, p) + term(1.0 - q, 1.0 - p);
+    (-n * divergence).exp()
+}
+
 #[derive(Clone, Copy)]
 struct Onset {
     time_ms: i64,
@@ -234,6 +279,17 @@ pub fn analyze(
         }
     }
 
+    // How often a moment of the window falls within the maximum delay after an onset of each
+    // pattern: the chance that an unrelated onset looks "preceded" by it.
+    let window = match (sorted.first(), sorted.last()) {
+        (Some(first), Some(last)) => (first.time_ms, last.time_ms),
+        _ => (0, 0),
+    };
+    let coverage: Vec<f64> = onsets
+        .iter()
+        .map(|list| coverage(list, window, config.max_delay_ms))
+        .collect();
+
     // 2-3. Pairwise precedence and candidate edges.
     let mut candidates = Vec::new();
     for &b in &present {
@@ -271,6 +327,8 @@ pub fn analyze(
             if preceded >= config.min_episodes
                 && consistency >= config.min_consistency
                 && lift >= config.min_lift
+                && chance_of_at_least(preceded, b_onsets.len(), coverage[a as usize])
+                    <= config.max_chance
             {
                 delays.sort_unstable();
                 candidates.push(CascadeEdge {

@@ -312,3 +312,74 @@ fn frequent_unrelated_patterns_are_not_linked() {
     let result = analyze(2, &events, &[200, 200], &[], &config);
     assert!(result.edges.is_empty(), "{:?}", result.edges);
 }
+
+#[test]
+fn a_chronic_pattern_is_not_the_cause_of_rare_errors_it_happens_to_precede() {
+    // Pattern 0 fires every 150 s all day in service 0; pattern 1 (service 1) fails 5 times.
+    // Four of those land within 60 s after a firing of 0 (40 % of the day is), one does not:
+    // consistent and ahead of "followed", but what chance alone gives.
+    let day_ms = 86_400_000;
+    let mut events: Vec<ErrorEvent> = (0..day_ms / 150_000)
+        .map(|k| ErrorEvent {
+            time_ms: k * 150_000,
+            pattern: 0,
+            service: 0,
+            instance: None,
+        })
+        .collect();
+    for (k, offset) in [
+        (40, 20_000),
+        (200, 35_000),
+        (300, 10_000),
+        (450, 50_000),
+        (500, 100_000),
+    ] {
+        events.push(ErrorEvent {
+            time_ms: k * 150_000 + offset,
+            pattern: 1,
+            service: 1,
+            instance: None,
+        });
+    }
+    let result = analyze(2, &events, &[576, 5], &[], &CascadeConfig::default());
+    assert!(result.candidates.is_empty(), "{:?}", result.candidates);
+    assert_eq!(result.roles, [Role::Independent, Role::Independent]);
+
+    // The same five failures each 20 s after a rare pattern are a cascade.
+    let rare: Vec<ErrorEvent> = [40, 200, 300, 450, 500]
+        .iter()
+        .flat_map(|&k| {
+            [
+                ErrorEvent {
+                    time_ms: k * 150_000,
+                    pattern: 0,
+                    service: 0,
+                    instance: None,
+                },
+                ErrorEvent {
+                    time_ms: k * 150_000 + 20_000,
+                    pattern: 1,
+                    service: 1,
+                    instance: None,
+                },
+            ]
+        })
+        .chain(std::iter::once(ErrorEvent {
+            time_ms: day_ms,
+            pattern: 0,
+            service: 0,
+            instance: None,
+        }))
+        .collect();
+    let result = analyze(2, &rare, &[6, 5], &[], &CascadeConfig::default());
+    assert_eq!(result.roles, [Role::RootCause, Role::Symptom]);
+}
+
+#[test]
+fn the_chance_bound_is_exact_at_the_extremes_and_falls_with_evidence() {
+    assert!((chance_of_at_least(3, 3, 0.5) - 0.125).abs() < 1e-12);
+    assert_eq!(chance_of_at_least(1, 4, 0.5), 1.0);
+    assert!(chance_of_at_least(4, 5, 0.34) > 0.01);
+    assert!(chance_of_at_least(9, 9, 0.15) < 1e-6);
+    assert!(chance_of_at_least(40, 50, 0.34) < chance_of_at_least(4, 5, 0.34));
+}
