@@ -5,7 +5,8 @@
 //! - it follows a Go `goroutine N [...]:` header (Go frame lines are not all indented);
 //! - it is a chaining line: `Caused by:`, `Suppressed:`, `The above exception was ...`,
 //!   `During handling of the above exception ...`, `[signal ...`, `created by ...`,
-//!   `goroutine N [...]:`, or a `Traceback` header right after a chaining sentence;
+//!   `goroutine N [...]:`, or a `Traceback` header right after a chaining sentence or right
+//!   below a one-line warning or error record with a timestamp (`logger.exception()`);
 //! - it is the exception line ending a Python traceback (the first unindented line after a
 //!   frame);
 //! - it names a Java exception class (`java.lang.IllegalStateException: ...`) right after a
@@ -82,7 +83,21 @@ impl Assembler {
         decode: impl FnOnce(&str) -> Record,
         out: &mut Vec<Assembled>,
     ) {
-        let blank = text.trim().is_empty();
+        self.push_parts(line, text, 0, decode, out);
+    }
+
+    /// [`Assembler::push`] for a line that was itself joined from `1 + parts` input lines (a
+    /// container runtime splits long lines into parts): the `parts` further lines count as
+    /// merged into whichever event the line ends up in.
+    pub fn push_parts(
+        &mut self,
+        line: u64,
+        text: &str,
+        parts: u32,
+        decode: impl FnOnce(&str) -> Record,
+        out: &mut Vec<Assembled>,
+    ) {
+        let blank = text.trim().is_empty() && parts == 0;
         if let Some(open) = &mut self.open {
             if blank {
                 if open.stack && open.held_blanks.len() < 3 {
@@ -101,7 +116,7 @@ impl Assembler {
                 open.merged += u32::try_from(blanks.len()).unwrap_or(u32::MAX);
                 open.record.message.push('\n');
                 open.record.message.push_str(text);
-                open.merged += 1;
+                open.merged += 1 + parts;
                 note_line(open, text);
                 return;
             }
@@ -114,7 +129,7 @@ impl Assembler {
         let mut open = Open {
             record,
             line,
-            merged: 0,
+            merged: parts,
             held_blanks: Vec::new(),
             python: false,
             go_frames: false,
@@ -160,7 +175,14 @@ fn continues(open: &Open, text: &str) -> bool {
         return true;
     }
     if text.starts_with("Traceback (most recent call last):") {
-        return open.last_was_chain_sentence;
+        // After a chaining sentence; or right below a one-line warning or error record, as
+        // Python's `logger.exception()` and `exc_info=True` print it. (Below an INFO line it
+        // is more likely an uncaught exception the interpreter printed: an event of its own.)
+        return open.last_was_chain_sentence
+            || (open.merged == 0
+                && !open.stack
+                && open.record.timestamp.is_some()
+                && open.record.severity >= gardener_core::Severity::Warning);
     }
     if open.python && open.last_was_frame {
         return true;
@@ -252,6 +274,54 @@ mod tests {
         assert_eq!(events[1].1, 3);
         assert!(events[1].2.ends_with("KeyError: 'user'"));
         assert_eq!(events[2].2, "2025-01-01 00:00:01 INFO next");
+    }
+
+    #[test]
+    fn logger_exception_joins_its_traceback_but_a_crash_after_info_stands_alone() {
+        let text = "2025-01-01 00:00:00,120 ERROR [worker] job 17 failed\nTraceback (most recent call last):\n  File \"w.py\", line 3, in run\nKeyError: 'id'\n2025-01-01 00:00:05,000 INFO [worker] idle\nTraceback (most recent call last):\n  File \"w.py\", line 9, in main\nSystemExit: 1";
+        let mut assembler = Assembler::new();
+        let mut out = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            assembler.push(i as u64 + 1, line, crate::plain::decode, &mut out);
+        }
+        assembler.finish(&mut out);
+        let events: Vec<(u64, u32, gardener_core::Severity)> = out
+            .into_iter()
+            .filter_map(|item| match item {
+                Assembled::Event {
+                    record,
+                    line,
+                    merged,
+                } => Some((line, merged, record.severity)),
+                Assembled::Blank { .. } => None,
+            })
+            .collect();
+        use gardener_core::Severity::{Default, Error, Info};
+        assert_eq!(events, [(1, 3, Error), (5, 0, Info), (6, 2, Default)]);
+    }
+
+    #[test]
+    fn container_parts_count_as_merged() {
+        let mut assembler = Assembler::new();
+        let mut out = Vec::new();
+        assembler.push_parts(
+            1,
+            "a line the runtime cut in three",
+            2,
+            |l| Record::with_message(l),
+            &mut out,
+        );
+        assembler.push(
+            4,
+            "  an indented continuation",
+            |l| Record::with_message(l),
+            &mut out,
+        );
+        assembler.finish(&mut out);
+        match &out[..] {
+            [Assembled::Event { line, merged, .. }] => assert_eq!((*line, *merged), (1, 3)),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

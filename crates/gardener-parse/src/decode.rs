@@ -89,10 +89,24 @@ impl Decoder {
                 Ok(text) => Decoded::Record(plain::decode(&text)),
                 Err(reason) => Decoded::Unparsed(reason.to_owned()),
             },
+            Format::Container => match text_of(bytes) {
+                Ok(text) => Decoded::Record(match crate::container::unwrap(&text) {
+                    Some(envelope) => {
+                        let mut record = plain::decode(&envelope.text);
+                        if envelope.timestamp.is_some() {
+                            record.timestamp = envelope.timestamp;
+                        }
+                        record
+                    }
+                    None => plain::decode(&text),
+                }),
+                Err(reason) => Decoded::Unparsed(reason.to_owned()),
+            },
         }
     }
 
-    /// Decodes a plain-text or logfmt line that is already text (used by the assembler).
+    /// Decodes a plain-text or logfmt line that is already text (used by the assembler; a
+    /// container line arrives here already unwrapped, so it is read as plain text).
     #[must_use]
     pub fn decode_text(&self, format: Format, text: &str) -> Record {
         match format {

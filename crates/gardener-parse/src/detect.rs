@@ -11,6 +11,9 @@ pub enum Format {
     Logfmt,
     /// Text lines, with a leading timestamp and level where present.
     Plain,
+    /// Container runtime lines, each wrapping one plain-text line: Kubernetes CRI
+    /// (`<time> stderr F <text>`) or Docker's `json-file` (`{"log":...,"stream":...,"time":...}`).
+    Container,
 }
 
 impl Format {
@@ -23,6 +26,7 @@ impl Format {
             Self::JsonLines => "json",
             Self::Logfmt => "logfmt",
             Self::Plain => "plain",
+            Self::Container => "container",
         }
     }
 
@@ -46,8 +50,9 @@ pub(crate) const LOG_ENTRY_KEYS: [&str; 6] = [
 /// Guesses the format of an input from its first bytes (a few KiB are plenty).
 ///
 /// `[` first means a JSON array; `{` first means JSON lines, and Cloud Logging NDJSON when the
-/// first object carries `LogEntry` keys; lines made mostly of `key=value` pairs are logfmt;
-/// anything else is plain text.
+/// first object carries `LogEntry` keys, or Docker `json-file` lines when it has `log`, `stream`
+/// and `time`; lines that are mostly Kubernetes CRI lines are container lines, lines made mostly
+/// of `key=value` pairs are logfmt; anything else is plain text.
 #[must_use]
 pub fn detect(head: &[u8]) -> Format {
     let trimmed = head.trim_ascii_start();
@@ -68,6 +73,8 @@ pub fn detect(head: &[u8]) -> Format {
             let text = String::from_utf8_lossy(first_line);
             if LOG_ENTRY_KEYS.iter().any(|key| text.contains(key)) {
                 Format::GcpNdjson
+            } else if crate::container::looks_like(&text) {
+                Format::Container
             } else {
                 Format::JsonLines
             }
@@ -80,7 +87,13 @@ pub fn detect(head: &[u8]) -> Format {
                 .filter(|l| !l.trim().is_empty())
                 .collect();
             let logfmt_lines = lines.iter().filter(|line| looks_like_logfmt(line)).count();
-            if !lines.is_empty() && logfmt_lines * 2 > lines.len() {
+            let container_lines = lines
+                .iter()
+                .filter(|line| crate::container::looks_like(line))
+                .count();
+            if !lines.is_empty() && container_lines * 2 > lines.len() {
+                Format::Container
+            } else if !lines.is_empty() && logfmt_lines * 2 > lines.len() {
                 Format::Logfmt
             } else {
                 Format::Plain
@@ -104,7 +117,15 @@ mod tests {
 
     #[test]
     fn tells_formats_apart() {
-        let cases: [(&[u8], Format); 7] = [
+        let cases: [(&[u8], Format); 9] = [
+            (
+                b"{\"log\":\"boom\\n\",\"stream\":\"stderr\",\"time\":\"2024-11-23T22:13:20Z\"}\n",
+                Format::Container,
+            ),
+            (
+                b"2024-11-23T22:13:20.1Z stderr F boom\n2024-11-23T22:13:21.1Z stdout F ok\n",
+                Format::Container,
+            ),
             (b"[\n  {\n    \"insertId\": \"a\"", Format::GcpArray),
             (b"[]", Format::GcpArray),
             (

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod assemble;
+pub mod container;
 mod decode;
 mod detect;
 mod gcp;

@@ -270,6 +270,9 @@ pub enum FormatArg {
     Logfmt,
     /// Plain text lines.
     Plain,
+    /// Container runtime lines: Kubernetes CRI (`<time> stderr F <text>`) or Docker json-file
+    /// (`{"log":...,"stream":...,"time":...}`), each wrapping a plain text line.
+    Container,
 }
 
 impl From<FormatArg> for gardener_parse::Format {
@@ -280,6 +283,7 @@ impl From<FormatArg> for gardener_parse::Format {
             FormatArg::Json => Self::JsonLines,
             FormatArg::Logfmt => Self::Logfmt,
             FormatArg::Plain => Self::Plain,
+            FormatArg::Container => Self::Container,
         }
     }
 }

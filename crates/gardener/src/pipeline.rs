@@ -270,7 +270,7 @@ fn read_source(
         .format
         .unwrap_or_else(|| gardener_parse::detect(head));
     let before = state.accounting.lines_read;
-    let result = if matches!(format, Format::Plain | Format::Logfmt) {
+    let result = if matches!(format, Format::Plain | Format::Logfmt | Format::Container) {
         read_lines(&name, format, opened.reader.as_mut(), state)
     } else {
         read_json(&name, format, opened.reader.as_mut(), state)
@@ -353,7 +353,8 @@ fn read_json(
     })
 }
 
-/// Text inputs (plain, logfmt): lines are decoded and stack traces joined in order.
+/// Text inputs (plain, logfmt, container runtime lines): lines are decoded and stack traces
+/// joined in order.
 fn read_lines(
     name: &str,
     format: Format,
@@ -363,6 +364,7 @@ fn read_lines(
     let mut lines = LineReader::new(reader);
     let mut assembler = Assembler::new();
     let mut assembled = Vec::new();
+    let mut container = ContainerLines::new(name);
     let result = loop {
         let line = match lines.next_line() {
             Ok(Some(line)) => line,
@@ -380,6 +382,15 @@ fn read_lines(
             }
             Line::Text { number, bytes } => {
                 match gardener_parse::text_of(bytes) {
+                    Ok(text) if format == Format::Container => {
+                        container.line(
+                            number,
+                            &text,
+                            &state.decoder,
+                            &mut assembler,
+                            &mut assembled,
+                        );
+                    }
                     Ok(text) => {
                         let decoder = &state.decoder;
                         assembler.push(
@@ -397,11 +408,137 @@ fn read_lines(
             }
         }
     };
+    container.finish(&state.decoder, &mut assembler, &mut assembled);
     assembler.finish(&mut assembled);
     for item in assembled.drain(..) {
         assembled_item(name, item, state);
     }
     result
+}
+
+/// Container runtime lines of one input: unwrapped, their parts joined, and handed to the
+/// assembler as the program's own text lines, so stack traces join across them.
+struct ContainerLines {
+    /// Container and pod named by a Kubernetes log file's path.
+    origin: Option<(String, String)>,
+    /// A line whose parts are still arriving: its first line number, time, text and how many
+    /// parts came after the first.
+    pending: Option<(u64, Option<jiff::Timestamp>, String, u32)>,
+}
+
+impl ContainerLines {
+    fn new(name: &str) -> Self {
+        Self {
+            origin: kubernetes_origin(name),
+            pending: None,
+        }
+    }
+
+    fn line(
+        &mut self,
+        number: u64,
+        text: &str,
+        decoder: &gardener_parse::Decoder,
+        assembler: &mut Assembler,
+        out: &mut Vec<Assembled>,
+    ) {
+        let Some(envelope) = gardener_parse::container::unwrap(text) else {
+            // Not a runtime line: read as it is.
+            self.push(number, None, text, 0, decoder, assembler, out);
+            return;
+        };
+        let (first, timestamp, joined, parts) = match self.pending.take() {
+            Some((first, timestamp, mut joined, parts)) => {
+                joined.push_str(&envelope.text);
+                (first, timestamp, joined, parts + 1)
+            }
+            None => (number, envelope.timestamp, envelope.text.into_owned(), 0),
+        };
+        if envelope.partial {
+            self.pending = Some((first, timestamp, joined, parts));
+        } else {
+            self.push(first, timestamp, &joined, parts, decoder, assembler, out);
+        }
+    }
+
+    fn finish(
+        &mut self,
+        decoder: &gardener_parse::Decoder,
+        assembler: &mut Assembler,
+        out: &mut Vec<Assembled>,
+    ) {
+        if let Some((first, timestamp, joined, parts)) = self.pending.take() {
+            self.push(first, timestamp, &joined, parts, decoder, assembler, out);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &self,
+        number: u64,
+        timestamp: Option<jiff::Timestamp>,
+        text: &str,
+        parts: u32,
+        decoder: &gardener_parse::Decoder,
+        assembler: &mut Assembler,
+        out: &mut Vec<Assembled>,
+    ) {
+        let origin = &self.origin;
+        assembler.push_parts(
+            number,
+            text,
+            parts,
+            |t| {
+                let mut record = decoder.decode_text(Format::Plain, t);
+                // The runtime's time has a zone; the program's own may not.
+                if timestamp.is_some() {
+                    record.timestamp = timestamp;
+                }
+                if let Some((container, pod)) = origin {
+                    if record.service.is_empty() {
+                        record.service.clone_from(container);
+                    }
+                    if record.instance.is_none() {
+                        record.instance = Some(pod.clone());
+                    }
+                }
+                record
+            },
+            out,
+        );
+    }
+}
+
+/// The container and pod of a Kubernetes node's log file:
+/// `/var/log/containers/<pod>_<namespace>_<container>-<64 hex>.log`, or
+/// `/var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log`.
+fn kubernetes_origin(name: &str) -> Option<(String, String)> {
+    let path = std::path::Path::new(name);
+    let file = path.file_name()?.to_str()?;
+    let stem = file
+        .strip_suffix(".gz")
+        .or_else(|| file.strip_suffix(".zst"))
+        .unwrap_or(file);
+    if let Some(stem) = stem.strip_suffix(".log")
+        && let Some((head, id)) = stem.rsplit_once('-')
+        && id.len() == 64
+        && id.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        let mut parts = head.splitn(3, '_');
+        let (pod, _namespace, container) = (parts.next()?, parts.next()?, parts.next()?);
+        return Some((container.to_owned(), pod.to_owned()));
+    }
+    let restart = stem.split('.').next()?;
+    if restart.bytes().all(|b| b.is_ascii_digit()) && !restart.is_empty() {
+        let container = path.parent()?.file_name()?.to_str()?;
+        let pod_dir = path.parent()?.parent()?.file_name()?.to_str()?;
+        let mut parts = pod_dir.splitn(3, '_');
+        let (_namespace, pod, uid) = (parts.next()?, parts.next()?, parts.next()?);
+        if uid.len() >= 32 {
+            return Some((container.to_owned(), pod.to_owned()));
+        }
+    }
+    None
 }
 
 fn assembled_item(name: &str, item: Assembled, state: &mut State) {

@@ -69,7 +69,7 @@ proptest! {
     #[test]
     fn accounting_adds_up_on_arbitrary_bytes(
         bytes in proptest::collection::vec(any::<u8>(), 0..2000),
-        format in prop::sample::select(vec![None, Some(Format::GcpArray), Some(Format::GcpNdjson), Some(Format::JsonLines), Some(Format::Logfmt), Some(Format::Plain)]),
+        format in prop::sample::select(vec![None, Some(Format::GcpArray), Some(Format::GcpNdjson), Some(Format::JsonLines), Some(Format::Logfmt), Some(Format::Plain), Some(Format::Container)]),
         case in 0u64..u64::MAX,
     ) {
         let dir = temp_dir("bytes");
@@ -85,6 +85,31 @@ proptest! {
             prop_assert_eq!(totals.lines_read, lines);
         }
         std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn accounting_adds_up_on_container_lines(
+        parts in proptest::collection::vec((log_line(), any::<bool>(), any::<bool>()), 0..60),
+    ) {
+        // CRI lines whose text is a realistic line (or the lines of a stack trace), some
+        // marked as parts of a longer line, some with a blank text.
+        let mut lines = Vec::new();
+        for (i, (text, partial, blank)) in parts.iter().enumerate() {
+            for piece in text.split('\n') {
+                let piece = if *blank { "" } else { piece };
+                let tag = if *partial { "P" } else { "F" };
+                lines.push(format!("2026-03-02T09:{:02}:{:02}.5Z stderr {tag} {piece}", i / 60, i % 60));
+            }
+        }
+        let dir = temp_dir("container");
+        let path = dir.join(format!("{}.log", lines.len()));
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let analysis = pipeline::run(&options(std::slice::from_ref(&path), None)).unwrap();
+        let totals = &analysis.report.totals;
+        prop_assert_eq!(totals.lines_read, lines.len() as u64);
+        prop_assert_eq!(totals.lines_read, totals.events + totals.multiline_merged + totals.unparsed);
+        let patterns: u64 = analysis.report.patterns.iter().map(|p| p.count).sum();
+        prop_assert_eq!(patterns, totals.events);
     }
 
     #[test]
