@@ -5,7 +5,8 @@
 //! (`2025-05-28 17:59:40,123`), or in brackets (`[2025-05-28 17:58:38 +0000]`); then a level
 //! word, bare or in brackets or followed by a colon (`ERROR`, `[warn]`, `E`, `WARNING:`); for
 //! RFC 3164-style lines (`Mar  9 07:00:01 host app[42]: msg`) the app is the service (the
-//! line carries no year, so it gets no timestamp rather than a guessed one).
+//! line carries no year, so it gets no timestamp rather than a guessed one). Access-log lines
+//! (Common and Combined Log Format) are read as requests.
 
 use gardener_core::Severity;
 
@@ -13,6 +14,9 @@ use crate::{Payload, Record, parse_timestamp};
 
 /// Decodes one plain-text line.
 pub(crate) fn decode(line: &str) -> Record {
+    if let Some(record) = access_log(line) {
+        return record;
+    }
     let mut rest = line;
     let mut record = Record::with_message(String::new());
     record.payload = Payload::Text;
@@ -40,6 +44,56 @@ pub(crate) fn decode(line: &str) -> Record {
     }
     record.message = rest.trim().to_owned();
     record
+}
+
+/// A line of an access log in the Common or Combined Log Format (Apache, nginx, Envoy's and
+/// many proxies' default): `host ident user [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 503
+/// 2326 ...`. It becomes a request summary like a Cloud Logging `httpRequest`: the message is
+/// `GET /a 503` with the path's variable segments written `<*>`, and the severity follows the
+/// status (5xx ERROR, 4xx WARNING, else INFO), as Cloud Run and load balancers log requests.
+fn access_log(line: &str) -> Option<Record> {
+    let (client, rest) = line.split_once(' ')?;
+    if client.is_empty() || client.starts_with('[') {
+        return None;
+    }
+    let (_ident, rest) = rest.split_once(' ')?;
+    let open = rest.find(" [")?;
+    // The user name may hold spaces in odd logs, but not brackets or quotes.
+    if rest[..open].contains(['"', '[']) {
+        return None;
+    }
+    let rest = &rest[open + 2..];
+    let (stamp, rest) = rest.split_once("] \"")?;
+    let timestamp = jiff::Timestamp::strptime("%d/%b/%Y:%H:%M:%S %z", stamp).ok()?;
+    let (request, rest) = rest.split_once('"')?;
+    let status = rest.split_whitespace().next()?;
+    if status.len() != 3 || !status.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut parts = request.split(' ');
+    let method = parts
+        .next()
+        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase()));
+    let message = match (method, parts.next()) {
+        (Some(method), Some(target)) => {
+            let path = target.split(['?', '#']).next().unwrap_or(target);
+            let path = path.split_once("://").map_or(path, |(_, rest)| {
+                rest.find('/').map_or("/", |at| &rest[at..])
+            });
+            format!("{method} {} {status}", crate::gcp::path_shape(path))
+        }
+        // A malformed request line (`"-"`, a TLS handshake sent to a plain port).
+        _ => format!("(malformed request) {status}"),
+    };
+    let mut record = Record::with_message(message);
+    record.timestamp = Some(timestamp);
+    record.payload = Payload::HttpRequest;
+    record.severity = match status.as_bytes()[0] {
+        b'5' => Severity::Error,
+        b'4' => Severity::Warning,
+        _ => Severity::Info,
+    };
+    Some(record)
 }
 
 /// A timestamp at the start of the line, and the text after it.
@@ -202,6 +256,41 @@ mod tests {
         assert_eq!(record.severity, Severity::Error);
         assert_eq!(record.message, "upstream timed out");
         assert_eq!(record.timestamp, None);
+    }
+
+    #[test]
+    fn access_log_lines_become_request_summaries() {
+        let line = r#"10.0.0.2 - bob [23/Nov/2024:22:13:21 +0100] "GET /api/items/18?x=1 HTTP/1.1" 503 0 "-" "curl/8.0""#;
+        let record = decode(line);
+        assert_eq!(record.message, "GET /api/items/<*> 503");
+        assert_eq!(record.payload, Payload::HttpRequest);
+        assert_eq!(record.severity, Severity::Error);
+        assert_eq!(
+            record.timestamp.unwrap().to_string(),
+            "2024-11-23T21:13:21Z"
+        );
+        let common =
+            decode(r#"::1 - - [01/Jan/2025:00:00:00 +0000] "POST /login HTTP/2.0" 401 12"#);
+        assert_eq!(common.message, "POST /login 401");
+        assert_eq!(common.severity, Severity::Warning);
+        let junk = decode(r#"203.0.113.9 - - [01/Jan/2025:00:00:01 +0000] "" 400 157 "-" "-""#);
+        assert_eq!(junk.message, "(malformed request) 400");
+        let ok = decode(r#"web-1 - - [01/Jan/2025:00:00:02 +0000] "GET / HTTP/1.1" 200 5"#);
+        assert_eq!(
+            (ok.message.as_str(), ok.severity),
+            ("GET / 200", Severity::Info)
+        );
+    }
+
+    #[test]
+    fn lines_that_only_resemble_access_logs_are_plain() {
+        for line in [
+            "[2025-05-28 17:58:38 +0000] [1] [INFO] Booting worker",
+            r#"user - x [not a date] "GET / HTTP/1.1" 200 1"#,
+            r#"a - - [01/Jan/2025:00:00:02 +0000] "GET / HTTP/1.1" OK 5"#,
+        ] {
+            assert_ne!(decode(line).payload, Payload::HttpRequest, "{line}");
+        }
     }
 
     #[test]
