@@ -24,6 +24,11 @@ pub fn gardener(args: &[&str]) -> Output {
 
 /// Runs `gardener analyze INPUTS --out DIR` and returns the output and report.json.
 pub fn analyze(inputs: &[&Path], out: &Path) -> (Output, serde_json::Value) {
+    analyze_with(inputs, out, &[])
+}
+
+/// [`analyze`] with further arguments.
+pub fn analyze_with(inputs: &[&Path], out: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
     let mut args: Vec<String> = vec![
         "analyze".into(),
         "--no-progress".into(),
@@ -32,6 +37,7 @@ pub fn analyze(inputs: &[&Path], out: &Path) -> (Output, serde_json::Value) {
     args.extend(inputs.iter().map(|p| p.display().to_string()));
     args.push("--out".into());
     args.push(out.display().to_string());
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = gardener(&refs);
     let report = std::fs::read_to_string(out.join("report.json"))

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_accounting_adds_up, gardener, temp_dir};
+use common::{analyze_with, assert_accounting_adds_up, gardener, temp_dir};
 use serde_json::Value;
 
 /// Payment failures whose reasons have different lengths: the miner gives one pattern per
@@ -41,27 +41,16 @@ fn payments_log(dir: &std::path::Path) -> std::path::PathBuf {
 
 fn run(dir: &std::path::Path, config: Option<&str>) -> (std::process::Output, Value) {
     let input = payments_log(dir);
-    let out = dir.join("out");
-    let mut args = vec![
-        "analyze".to_owned(),
-        "--no-progress".to_owned(),
-        "--no-state".to_owned(),
-        input.display().to_string(),
-        "--out".to_owned(),
-        out.display().to_string(),
-    ];
-    if let Some(text) = config {
-        let path = dir.join("gardener.toml");
-        std::fs::write(&path, text).unwrap();
-        args.push("--config".to_owned());
-        args.push(path.display().to_string());
-    }
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = gardener(&refs);
-    let report = std::fs::read_to_string(out.join("report.json"))
-        .map(|text| serde_json::from_str(&text).unwrap())
-        .unwrap_or(Value::Null);
-    (output, report)
+    let path = dir.join("gardener.toml");
+    let path_text = path.display().to_string();
+    let extra: Vec<&str> = match config {
+        Some(text) => {
+            std::fs::write(&path, text).unwrap();
+            vec!["--config", &path_text]
+        }
+        None => Vec::new(),
+    };
+    analyze_with(&[&input], &dir.join("out"), &extra)
 }
 
 fn templates_with(report: &Value, needle: &str) -> Vec<(String, u64)> {
