@@ -354,8 +354,8 @@ fn url_rest(token: &[u8], start: usize) -> Option<usize> {
 
 /// If an IPv6 or MAC address starts at `start`, its end.
 /// The end of the host of a network endpoint `host.domain.tld:port` starting at `start`: a DNS
-/// name of at least three labels ending in a lower-case letter label (so not `Engine.cpp:1400`,
-/// a Java `Class.method:12` or an IPv4
+/// name of at least two labels ending in a lower-case letter label that is not a source file
+/// extension (so not `Engine.cpp:1400`, a Java `Class.method:12` or an IPv4
 /// address, which has a rule of its own) before a numeric port. The host is a value, and the
 /// port another, as with IPv4: `<*>:<*>`.
 fn host_port_end(token: &[u8], start: usize) -> Option<usize> {
@@ -379,7 +379,16 @@ fn host_port_end(token: &[u8], start: usize) -> Option<usize> {
         labels += 1;
     }
     let tld = host.rsplit(|&b| b == b'.').next()?;
-    if labels < 3 || !tld.iter().all(u8::is_ascii_lowercase) {
+    if labels < 2 || !tld.iter().all(u8::is_ascii_lowercase) {
+        return None;
+    }
+    // `Engine.cpp:1400`, `main.go:42`: a source file and line, not an endpoint.
+    const SOURCE: [&[u8]; 24] = [
+        b"c", b"h", b"cc", b"cpp", b"hpp", b"cxx", b"m", b"mm", b"java", b"kt", b"scala",
+        b"groovy", b"py", b"rb", b"go", b"rs", b"js", b"jsx", b"ts", b"tsx", b"php", b"cs",
+        b"swift", b"lua",
+    ];
+    if labels == 2 && SOURCE.contains(&tld) {
         return None;
     }
     let port = token[colon + 1..]

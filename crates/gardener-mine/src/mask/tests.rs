@@ -208,8 +208,10 @@ fn masks_boolean_and_null_literals_in_any_case() {
 fn masks_the_host_of_a_dns_endpoint_like_an_ip() {
     assert_eq!(masked("proxy.example.co.uk:5070"), "<*>:<*>");
     assert_eq!(masked("[db-1.internal.example.com:5432]"), "[<*>:<*>]");
-    // Two labels, a capitalised last label or no port: not an endpoint.
+    assert_eq!(masked("csdnimg.cn:443"), "<*>:<*>");
+    // A source file and line, a capitalised last label or no port: not an endpoint.
     assert_eq!(masked("Engine.cpp:1400"), "Engine.cpp:<*>");
+    assert_eq!(masked("main.go:42"), "main.go:<*>");
     assert_eq!(
         masked("com.example.Worker.runTask:88"),
         "com.example.Worker.runTask:<*>"
