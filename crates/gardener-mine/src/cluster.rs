@@ -273,6 +273,12 @@ fn absorb_specialisations(leaves: Vec<Leaf>) -> Vec<Leaf> {
             continue;
         }
         let tokens: Vec<&str> = leaf.template.split(' ').collect();
+        // A template of nothing but `<*>` says nothing: it absorbs no one (else every
+        // one-word message, `suspendAutohide`, would join the one-token `<*>`).
+        let literals = tokens.iter().filter(|t| **t != WILDCARD).count();
+        if literals < 2 {
+            continue;
+        }
         let mut best: Option<usize> = None;
         for p in 0..tokens.len() {
             if tokens[p] == WILDCARD {
@@ -368,6 +374,29 @@ fn build(forms: &[FormMeta], leaves: Vec<Leaf>, max_tokens: usize) -> Patterns {
 mod tests {
     use super::is_unit;
     use crate::mine_all;
+
+    #[test]
+    fn one_word_messages_keep_their_words_beside_a_bare_number() {
+        let lines = [
+            "suspendAutohide",
+            "cancelAutohide",
+            "setLightsOn(true)",
+            "setLightsOn(false)",
+            "4711",
+            "suspendAutohide",
+        ];
+        assert_eq!(
+            mine_all(&lines),
+            [
+                "suspendAutohide",
+                "cancelAutohide",
+                "setLightsOn(<*>)",
+                "setLightsOn(<*>)",
+                "<*>",
+                "suspendAutohide"
+            ]
+        );
+    }
 
     #[test]
     fn a_value_whose_unit_varies_is_one_pattern() {
