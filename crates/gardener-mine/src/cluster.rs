@@ -140,7 +140,7 @@ fn split_group(
             let mut with_wild = 0usize;
             for &m in &members {
                 let v = rows[m][p];
-                if v == WILDCARD || values.len() > SPLIT_VALUES_SCANNED {
+                if is_bare_variable(v) || values.len() > SPLIT_VALUES_SCANNED {
                     word_like = false;
                     break;
                 }
@@ -193,12 +193,12 @@ fn split_group(
         let template = (0..width)
             .map(|p| {
                 if constant[p] {
-                    rows[members[0]][p]
+                    rows[members[0]][p].to_owned()
                 } else {
-                    WILDCARD
+                    variable_token(members.iter().map(|&m| rows[m][p]))
                 }
             })
-            .collect::<Vec<&str>>()
+            .collect::<Vec<String>>()
             .join(" ");
         leaves.push(Leaf {
             template,
@@ -207,6 +207,77 @@ fn split_group(
             overflow: false,
         });
     }
+}
+
+/// The template token of a variable position: `<*>` with the punctuation every value shares
+/// before and after it kept (`10.0.0.1,` and `LOCAL(0),` give `<*>,`).
+fn variable_token<'a>(mut values: impl Iterator<Item = &'a str>) -> String {
+    let Some(first) = values.next() else {
+        return WILDCARD.to_owned();
+    };
+    let (mut prefix, mut suffix) = (first, first);
+    let mut shortest = first.len();
+    for value in values {
+        shortest = shortest.min(value.len());
+        let common = prefix
+            .char_indices()
+            .zip(value.chars())
+            .find(|((_, a), b)| a != b)
+            .map_or(prefix.len().min(value.len()), |((at, _), _)| at);
+        prefix = &prefix[..common];
+        let common = suffix
+            .chars()
+            .rev()
+            .zip(value.chars().rev())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum::<usize>();
+        suffix = &suffix[suffix.len() - common..];
+    }
+    // Punctuation only (a shared word or masked part is a coincidence of few values), and
+    // brackets only in pairs: `(<*>)` but not `{<*>` from `{GUID-1}` and `{GUID-2}/x`.
+    let punctuation = |c: char| {
+        matches!(
+            c,
+            '(' | ')' | '[' | ']' | '{' | '}' | ',' | ';' | ':' | '.' | '\'' | '"' | '#' | '='
+        )
+    };
+    let mut prefix: Vec<char> = prefix.chars().take_while(|&c| punctuation(c)).collect();
+    let mut suffix: Vec<char> = suffix
+        .chars()
+        .rev()
+        .take_while(|&c| punctuation(c))
+        .collect();
+    suffix.reverse();
+    for (open, close) in [('(', ')'), ('[', ']'), ('{', '}')] {
+        let opens = prefix.iter().filter(|&&c| c == open).count();
+        let closes = suffix.iter().filter(|&&c| c == close).count();
+        if opens != closes {
+            if let Some(at) = prefix.iter().position(|&c| c == open) {
+                prefix.truncate(at);
+            }
+            if let Some(at) = suffix.iter().rposition(|&c| c == close) {
+                suffix.drain(..=at);
+            }
+        }
+    }
+    let prefix: String = prefix.into_iter().collect();
+    let suffix: String = suffix.into_iter().collect();
+    // `<*>` stands for one character at least, in every value.
+    if prefix.len() + suffix.len() >= shortest {
+        return WILDCARD.to_owned();
+    }
+    format!("{prefix}{WILDCARD}{suffix}")
+}
+
+/// `<*>` with nothing but punctuation around it (`<*>,`, `#<*>#`, `[<*>]`): a value, where
+/// `LOGIN(uid=<*>)` still has a word to split on.
+fn is_bare_variable(token: &str) -> bool {
+    token.contains(WILDCARD)
+        && !token
+            .replace(WILDCARD, "")
+            .chars()
+            .any(char::is_alphanumeric)
 }
 
 /// Distinct values looked at per position before it is called a variable.
@@ -399,6 +470,17 @@ mod tests {
     }
 
     #[test]
+    fn a_variable_keeps_the_punctuation_all_its_values_share() {
+        let token = |values: &[&str]| super::variable_token(values.iter().copied());
+        assert_eq!(token(&["<*>,", "LOCAL(<*>),", "#<*>#,"]), "<*>,");
+        assert_eq!(token(&["(a)", "(bc)"]), "(<*>)");
+        // Brackets only in pairs, words and masked parts never, and `<*>` is never empty.
+        assert_eq!(token(&["{x-1}", "{y-2}/z"]), "<*>");
+        assert_eq!(token(&["user=ann", "user=bob"]), "<*>");
+        assert_eq!(token(&["(),", "(a),"]), "<*>");
+    }
+
+    #[test]
     fn a_value_whose_unit_varies_is_one_pattern() {
         let lines = [
             "Block broadcast_1 stored in memory (size 412 B, free 3.1 KB)",
@@ -413,7 +495,7 @@ mod tests {
         );
         assert_eq!(
             templates[0],
-            "Block <*> stored in memory (size <*> <*> free <*> KB)"
+            "Block <*> stored in memory (size <*> <*>, free <*> KB)"
         );
     }
 

@@ -125,7 +125,7 @@ impl Patterns {
         } else {
             template.split(' ').collect()
         };
-        let Some(assign) = align(&tpl, &line) else {
+        let Some(assign) = align(&tpl, &line, message) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -134,10 +134,14 @@ impl Patterns {
                 let start = line.tokens[from].raw.0;
                 let end = line.tokens[to - 1].raw.1;
                 out.push(message[start..end].to_owned());
-            } else if t.contains(WILDCARD) {
+            } else if *t == line.token_text(from) {
                 for &(a, b) in &line.tokens[from].vars {
                     out.push(message[a..b].to_owned());
                 }
+            } else if let Some((prefix, suffix)) = t.split_once(WILDCARD) {
+                // A variable kept with its punctuation (`<*>,`): what is between.
+                let (a, b) = line.tokens[from].raw;
+                out.push(message[a + prefix.len()..b - suffix.len()].to_owned());
             }
         }
         out
@@ -151,15 +155,33 @@ impl Patterns {
     }
 }
 
+/// True when template token `t` stands for message token `i`: equal to its masked form, or a
+/// variable with punctuation around it (`<*>,`, see the clustering's `variable_token`) that the
+/// raw token has around something.
+fn fits(t: &str, line: &MaskedLine, message: &str, i: usize) -> bool {
+    if t == line.token_text(i) {
+        return true;
+    }
+    let Some((prefix, suffix)) = t.split_once(WILDCARD) else {
+        return false;
+    };
+    if suffix.contains(WILDCARD) {
+        return false;
+    }
+    let (a, b) = line.tokens[i].raw;
+    let raw = &message[a..b];
+    raw.len() > prefix.len() + suffix.len() && raw.starts_with(prefix) && raw.ends_with(suffix)
+}
+
 /// Maps each template token to a range of masked message tokens. Literal template tokens must
-/// equal the masked token; a whole-token `<*>` takes one or more tokens.
-fn align(tpl: &[&str], line: &MaskedLine) -> Option<Vec<(usize, usize)>> {
+/// fit the masked token (see [`fits`]); a whole-token `<*>` takes one or more tokens.
+fn align(tpl: &[&str], line: &MaskedLine, message: &str) -> Option<Vec<(usize, usize)>> {
     let n = line.tokens.len();
     if tpl.len() == n {
         let ok = tpl
             .iter()
             .enumerate()
-            .all(|(i, t)| *t == WILDCARD || *t == line.token_text(i));
+            .all(|(i, t)| *t == WILDCARD || fits(t, line, message, i));
         if ok {
             return Some((0..n).map(|i| (i, i + 1)).collect());
         }
@@ -175,7 +197,7 @@ fn align(tpl: &[&str], line: &MaskedLine) -> Option<Vec<(usize, usize)>> {
             }
             if tpl[i] == WILDCARD {
                 reach[i + 1][j + 1..=n].fill(true);
-            } else if j < n && tpl[i] == line.token_text(j) {
+            } else if j < n && fits(tpl[i], line, message, j) {
                 reach[i + 1][j + 1] = true;
             }
         }
