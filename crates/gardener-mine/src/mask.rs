@@ -234,12 +234,6 @@ fn mask_structured<S: SpanSink>(token: &[u8], classes: u8, out: &mut Vec<u8>, sp
             prev = 0;
             continue;
         }
-        if let Some(end) = colon.then(|| host_port_end(token, pos)).flatten() {
-            emit_wild(out, spans, pos, end);
-            pos = end;
-            prev = 0;
-            continue;
-        }
         if let Some(end) = ipv6.then(|| ipv6_end(token, pos)).flatten() {
             emit_wild(out, spans, pos, end);
             pos = end;
@@ -252,7 +246,11 @@ fn mask_structured<S: SpanSink>(token: &[u8], classes: u8, out: &mut Vec<u8>, sp
             digits |= is_digit(token[end]);
             end += 1;
         }
-        mask_segment(token, pos, end, digits, out, spans);
+        if colon && token.get(end) == Some(&b':') && is_endpoint_host(token, pos, end) {
+            emit_wild(out, spans, pos, end);
+        } else {
+            mask_segment(token, pos, end, digits, out, spans);
+        }
         pos = end;
         prev = 0;
     }
@@ -353,20 +351,22 @@ fn url_rest(token: &[u8], start: usize) -> Option<usize> {
 }
 
 /// If an IPv6 or MAC address starts at `start`, its end.
-/// The end of the host of a network endpoint `host.domain.tld:port` starting at `start`: a DNS
-/// name of at least two labels ending in a lower-case letter label that is not a source file
-/// extension (so not `Engine.cpp:1400`, a Java `Class.method:12` or an IPv4
-/// address, which has a rule of its own) before a numeric port. The host is a value, and the
-/// port another, as with IPv4: `<*>:<*>`.
-fn host_port_end(token: &[u8], start: usize) -> Option<usize> {
-    let mut colon = start;
-    while colon < token.len() && !is_delim(token[colon]) {
-        colon += 1;
-    }
-    if token.get(colon) != Some(&b':') {
-        return None;
-    }
+/// True when `token[start..colon]`, followed by `:` at `colon`, is the host of a network
+/// endpoint `host.domain.tld:port`: a DNS name of at least two labels ending in a lower-case
+/// letter label that is not a source file extension (so not `Engine.cpp:1400`, a Java
+/// `Class.method:12` or an IPv4 address, which has a rule of its own) before a numeric port.
+/// The host is a value, and the port another, as with IPv4: `<*>:<*>`.
+fn is_endpoint_host(token: &[u8], start: usize, colon: usize) -> bool {
+    // `Engine.cpp:1400`, `main.go:42`: a source file and line, not an endpoint.
+    const SOURCE: [&[u8]; 24] = [
+        b"c", b"h", b"cc", b"cpp", b"hpp", b"cxx", b"m", b"mm", b"java", b"kt", b"scala",
+        b"groovy", b"py", b"rb", b"go", b"rs", b"js", b"jsx", b"ts", b"tsx", b"php", b"cs",
+        b"swift", b"lua",
+    ];
     let host = &token[start..colon];
+    if !host.contains(&b'.') {
+        return false;
+    }
     let mut labels = 0;
     for label in host.split(|&b| b == b'.') {
         if label.is_empty()
@@ -374,30 +374,27 @@ fn host_port_end(token: &[u8], start: usize) -> Option<usize> {
                 .iter()
                 .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
         {
-            return None;
+            return false;
         }
         labels += 1;
     }
-    let tld = host.rsplit(|&b| b == b'.').next()?;
+    let Some(tld) = host.rsplit(|&b| b == b'.').next() else {
+        return false;
+    };
     if labels < 2 || !tld.iter().all(u8::is_ascii_lowercase) {
-        return None;
+        return false;
     }
-    // `Engine.cpp:1400`, `main.go:42`: a source file and line, not an endpoint.
-    const SOURCE: [&[u8]; 24] = [
-        b"c", b"h", b"cc", b"cpp", b"hpp", b"cxx", b"m", b"mm", b"java", b"kt", b"scala",
-        b"groovy", b"py", b"rb", b"go", b"rs", b"js", b"jsx", b"ts", b"tsx", b"php", b"cs",
-        b"swift", b"lua",
-    ];
     if labels == 2 && SOURCE.contains(&tld) {
-        return None;
+        return false;
     }
     let port = token[colon + 1..]
         .iter()
         .take_while(|b| b.is_ascii_digit())
         .count();
-    let end = colon + 1 + port;
-    let boundary = token.get(end).is_none_or(|&b| !b.is_ascii_alphanumeric());
-    ((1..=5).contains(&port) && boundary).then_some(colon)
+    let boundary = token
+        .get(colon + 1 + port)
+        .is_none_or(|&b| !b.is_ascii_alphanumeric());
+    (1..=5).contains(&port) && boundary
 }
 
 fn ipv6_end(token: &[u8], start: usize) -> Option<usize> {
@@ -469,7 +466,7 @@ fn is_calendar_word(seg: &[u8]) -> bool {
 /// The literals of JSON and most languages, `true`, `false`, `null`, `nil`, in any case: values
 /// (flags, unset fields), whatever key they stand beside.
 fn is_literal_value(seg: &[u8]) -> bool {
-    if seg.len() < 3 || seg.len() > 5 {
+    if seg.len() < 3 || seg.len() > 5 || !matches!(seg[0] | 0x20, b't' | b'f' | b'n') {
         return false;
     }
     let mut lower = [0u8; 5];
