@@ -9,6 +9,9 @@ pub struct DecoderConfig {
     pub message_fields: Vec<String>,
     /// A field (dotted path for JSON) that names the service, overriding the built-in rules.
     pub service_field: Option<String>,
+    /// The time of the run, which gives syslog (RFC 3164) time stamps their year: the latest
+    /// year that does not put them more than a day after it. `None`: such lines get no time.
+    pub syslog_reference: Option<jiff::Timestamp>,
 }
 
 impl Default for DecoderConfig {
@@ -16,6 +19,7 @@ impl Default for DecoderConfig {
         Self {
             message_fields: DEFAULT_MESSAGE_FIELDS.map(str::to_owned).to_vec(),
             service_field: None,
+            syslog_reference: None,
         }
     }
 }
@@ -86,19 +90,20 @@ impl Decoder {
                 Ok(text) if format == Format::Logfmt => {
                     Decoded::Record(logfmt::decode(&text, fields, service_field))
                 }
-                Ok(text) => Decoded::Record(plain::decode(&text)),
+                Ok(text) => Decoded::Record(plain::decode_at(&text, self.config.syslog_reference)),
                 Err(reason) => Decoded::Unparsed(reason.to_owned()),
             },
             Format::Container => match text_of(bytes) {
                 Ok(text) => Decoded::Record(match crate::container::unwrap(&text) {
                     Some(envelope) => {
-                        let mut record = plain::decode(&envelope.text);
+                        let mut record =
+                            plain::decode_at(&envelope.text, self.config.syslog_reference);
                         if envelope.timestamp.is_some() {
                             record.timestamp = envelope.timestamp;
                         }
                         record
                     }
-                    None => plain::decode(&text),
+                    None => plain::decode_at(&text, self.config.syslog_reference),
                 }),
                 Err(reason) => Decoded::Unparsed(reason.to_owned()),
             },
@@ -115,7 +120,7 @@ impl Decoder {
                 &self.config.message_fields,
                 self.config.service_field.as_deref(),
             ),
-            _ => plain::decode(text),
+            _ => plain::decode_at(text, self.config.syslog_reference),
         }
     }
 }

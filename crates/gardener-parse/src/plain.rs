@@ -4,16 +4,26 @@
 //! is skipped); a timestamp as one token (`2025-05-28T17:59:40Z`), as two tokens
 //! (`2025-05-28 17:59:40,123`), or in brackets (`[2025-05-28 17:58:38 +0000]`); then a level
 //! word, bare or in brackets or followed by a colon (`ERROR`, `[warn]`, `E`, `WARNING:`); for
-//! RFC 3164-style lines (`Mar  9 07:00:01 host app[42]: msg`) the app is the service (the
-//! line carries no year, so it gets no timestamp rather than a guessed one). Access-log lines
-//! (Common and Combined Log Format) are read as requests.
+//! RFC 3164-style lines (`Mar  9 07:00:01 host app[42]: msg`) the app is the service, and the
+//! time gets the year that puts it at or before the run (the line carries none; without a
+//! reference time it gets no timestamp rather than a guessed one). Access-log lines (Common
+//! and Combined Log Format) are read as requests.
 
 use gardener_core::Severity;
 
 use crate::{Payload, Record, parse_timestamp};
 
-/// Decodes one plain-text line.
+/// Decodes one plain-text line without a reference time (tests).
+#[cfg(test)]
 pub(crate) fn decode(line: &str) -> Record {
+    decode_at(line, None)
+}
+
+/// Decodes one plain-text line; `reference` is the time that gives RFC 3164 timestamps, which
+/// carry no year, their year (see [`DecoderConfig::syslog_reference`]).
+///
+/// [`DecoderConfig::syslog_reference`]: crate::DecoderConfig::syslog_reference
+pub(crate) fn decode_at(line: &str, reference: Option<jiff::Timestamp>) -> Record {
     if let Some(record) = access_log(line) {
         return record;
     }
@@ -33,8 +43,9 @@ pub(crate) fn decode(line: &str) -> Record {
     if let Some((timestamp, tail)) = leading_timestamp(rest) {
         record.timestamp = Some(timestamp);
         rest = tail;
-    } else if let Some((service, tail)) = bsd_syslog(rest) {
+    } else if let Some((stamp, service, tail)) = bsd_syslog(rest) {
         record.service = service.to_owned();
+        record.timestamp = reference.and_then(|reference| syslog_time(stamp, reference));
         rest = tail;
     }
 
@@ -157,8 +168,30 @@ fn ctime(stamp: &str) -> Option<jiff::Timestamp> {
         .map(|z| z.timestamp())
 }
 
-/// `Mar  9 07:00:01 host app[42]: msg` → (`app`, `msg`).
-fn bsd_syslog(line: &str) -> Option<(&str, &str)> {
+/// `Mar  9 07:00:01` in the year that puts it at most a day after `reference`: the latest
+/// such date not in the future of the run, so a log that spans New Year reads right. Read as
+/// UTC, as other time stamps without a zone are.
+fn syslog_time(stamp: &str, reference: jiff::Timestamp) -> Option<jiff::Timestamp> {
+    let stamp = stamp.split_whitespace().collect::<Vec<_>>().join(" ");
+    let year = reference.to_zoned(jiff::tz::TimeZone::UTC).year();
+    let limit = reference + jiff::SignedDuration::from_hours(24);
+    for year in [year, year - 1] {
+        let Ok(civil) =
+            jiff::civil::DateTime::strptime("%Y %b %d %H:%M:%S", &format!("{year} {stamp}"))
+        else {
+            // 29 Feb in a year without it: try the year before.
+            continue;
+        };
+        let timestamp = civil.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
+        if timestamp <= limit {
+            return Some(timestamp);
+        }
+    }
+    None
+}
+
+/// `Mar  9 07:00:01 host app[42]: msg` → (`Mar  9 07:00:01`, `app`, `msg`).
+fn bsd_syslog(line: &str) -> Option<(&str, &str, &str)> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -177,7 +210,8 @@ fn bsd_syslog(line: &str) -> Option<(&str, &str)> {
     let app = tag.trim_end_matches(':');
     let app = app.split('[').next().unwrap_or(app);
     let at = line.find(tag)? + tag.len();
-    Some((app, &line[at..]))
+    let stamp_end = line.find(time)? + time.len();
+    Some((&line[..stamp_end], app, &line[at..]))
 }
 
 /// A level word at the start of the text (after optional spaces), and the text after it.
@@ -256,6 +290,33 @@ mod tests {
         assert_eq!(record.severity, Severity::Error);
         assert_eq!(record.message, "upstream timed out");
         assert_eq!(record.timestamp, None);
+    }
+
+    #[test]
+    fn syslog_lines_get_the_latest_year_not_after_the_run() {
+        let at = |now: &str, line: &str| {
+            decode_at(line, Some(now.parse().unwrap()))
+                .timestamp
+                .map(|t| t.to_string())
+        };
+        let line = "Mar  9 07:00:01 web-1 nginx[42]: upstream timed out";
+        assert_eq!(
+            at("2026-11-24T05:00:00Z", line).as_deref(),
+            Some("2026-03-09T07:00:01Z")
+        );
+        // Read in January, December's lines are last year's.
+        let december = "Dec 31 23:59:59 web-1 cron[7]: tick";
+        assert_eq!(
+            at("2027-01-01T00:10:00Z", december).as_deref(),
+            Some("2026-12-31T23:59:59Z")
+        );
+        // A clock a few hours ahead of the run is still this year.
+        assert_eq!(
+            at("2026-12-31T20:00:00Z", december).as_deref(),
+            Some("2026-12-31T23:59:59Z")
+        );
+        // Without a reference, no guess.
+        assert_eq!(decode(line).timestamp, None);
     }
 
     #[test]

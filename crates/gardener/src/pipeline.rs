@@ -120,8 +120,11 @@ pub fn run(options: &Options) -> anyhow::Result<Analysis> {
         }
         None => None,
     };
+    let mut decoder = options.decoder.clone();
+    // Syslog time stamps carry no year: they get the one that fits the run's time.
+    decoder.syslog_reference = decoder.syslog_reference.or_else(|| Some(run_time()));
     let mut state = State {
-        decoder: Decoder::new(options.decoder.clone()),
+        decoder: Decoder::new(decoder),
         miners: Vec::new(),
         miner_of_service: std::collections::HashMap::new(),
         redactor: Redactor::new(),
@@ -947,14 +950,18 @@ fn build_report(
 /// Now, or `SOURCE_DATE_EPOCH` when set (the reproducible-builds convention), so a run can be
 /// made byte-for-byte repeatable.
 fn generated_at() -> String {
+    run_time().to_string()
+}
+
+/// The time of the run, to the second: `SOURCE_DATE_EPOCH` when set, else now.
+fn run_time() -> jiff::Timestamp {
     if let Some(seconds) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|v| v.trim().parse::<i64>().ok())
         && let Ok(t) = jiff::Timestamp::from_second(seconds)
     {
-        return t.to_string();
+        return t;
     }
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())
+    let now = jiff::Timestamp::now();
+    now.round(jiff::Unit::Second).unwrap_or(now)
 }
