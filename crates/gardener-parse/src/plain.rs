@@ -177,7 +177,7 @@ fn syslog_time(stamp: &str, reference: jiff::Timestamp) -> Option<jiff::Timestam
     let limit = reference + jiff::SignedDuration::from_hours(24);
     for year in [year, year - 1] {
         let Ok(civil) =
-            jiff::civil::DateTime::strptime("%Y %b %d %H:%M:%S", &format!("{year} {stamp}"))
+            jiff::civil::DateTime::strptime("%Y %b %d %H:%M:%S", format!("{year} {stamp}"))
         else {
             // 29 Feb in a year without it: try the year before.
             continue;
