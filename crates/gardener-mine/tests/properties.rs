@@ -18,6 +18,10 @@ fn token() -> impl Strategy<Value = String> {
         1 => "[a-z]{1,6}".prop_map(|w| format!("/var/{w}/log")),
         1 => "[a-z]{1,5}".prop_map(|w| format!("{w}=v{w}")),
         1 => "[a-zA-Z0-9_.:=/()-]{1,12}",
+        // Quoted values with spaces, closed or not, and stray quotes.
+        1 => ("[a-z]{1,5}", "[a-zA-Z0-9 ]{0,9}", prop::sample::select(vec!["\"", "'", "\",", ""]))
+            .prop_map(|(k, v, close)| format!("{k}=\"{v}{close}")),
+        1 => "[a-z'\":=,]{1,6}",
     ]
 }
 
