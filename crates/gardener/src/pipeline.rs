@@ -446,21 +446,43 @@ impl ContainerLines {
         out: &mut Vec<Assembled>,
     ) {
         let Some(envelope) = gardener_parse::container::unwrap(text) else {
-            // Not a runtime line: read as it is.
+            // Not a runtime line: whatever was pending ends, and the line is read as it is.
+            self.finish(decoder, assembler, out);
             self.push(number, None, text, 0, decoder, assembler, out);
             return;
         };
-        let (first, timestamp, joined, parts) = match self.pending.take() {
-            Some((first, timestamp, mut joined, parts)) => {
-                joined.push_str(&envelope.text);
-                (first, timestamp, joined, parts + 1)
+        match (self.pending.take(), envelope.partial) {
+            // The common case: a whole line, nothing pending; no copy of the text.
+            (None, false) => {
+                self.push(
+                    number,
+                    envelope.timestamp,
+                    &envelope.text,
+                    0,
+                    decoder,
+                    assembler,
+                    out,
+                );
             }
-            None => (number, envelope.timestamp, envelope.text.into_owned(), 0),
-        };
-        if envelope.partial {
-            self.pending = Some((first, timestamp, joined, parts));
-        } else {
-            self.push(first, timestamp, &joined, parts, decoder, assembler, out);
+            (None, true) => {
+                self.pending = Some((number, envelope.timestamp, envelope.text.into_owned(), 0));
+            }
+            (Some((first, timestamp, mut joined, parts)), partial) => {
+                joined.push_str(&envelope.text);
+                if partial {
+                    self.pending = Some((first, timestamp, joined, parts + 1));
+                } else {
+                    self.push(
+                        first,
+                        timestamp,
+                        &joined,
+                        parts + 1,
+                        decoder,
+                        assembler,
+                        out,
+                    );
+                }
+            }
         }
     }
 
