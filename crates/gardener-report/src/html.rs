@@ -57,6 +57,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "<h2>Severities</h2>");
     out.push_str(&severity_chart(report));
     cascades(&mut out, report);
+    onsets(&mut out, report);
     patterns(&mut out, report);
     services(&mut out, report);
     out.push_str("</body></html>\n");
@@ -115,6 +116,41 @@ fn cascades(out: &mut String, report: &Report) {
             edge.episodes,
             edge.median_delay_s
         );
+    }
+    let _ = writeln!(out, "</ul>");
+}
+
+fn onsets(out: &mut String, report: &Report) {
+    if report.onsets.is_empty() {
+        return;
+    }
+    let name = |id| {
+        report
+            .patterns
+            .iter()
+            .find(|p| p.id == id)
+            .map_or(String::new(), |p| esc(first_line(&p.template)))
+    };
+    let _ = writeln!(out, "<h2>Incident onsets</h2><ul class=\"tree\">");
+    for onset in &report.onsets {
+        let _ = writeln!(
+            out,
+            "<li>{} <code>{}</code> {} <span class=\"meta\">(then {} new patterns in {}; {} began there)</span><ul>",
+            esc(&onset.first_seen),
+            onset.trigger,
+            name(onset.trigger),
+            onset.followers.len(),
+            esc(&onset.services.join(", ")),
+            onset.started.len()
+        );
+        for follower in &onset.followers {
+            let _ = writeln!(
+                out,
+                "<li>→ <code>{follower}</code> {}</li>",
+                name(*follower)
+            );
+        }
+        let _ = writeln!(out, "</ul></li>");
     }
     let _ = writeln!(out, "</ul>");
 }

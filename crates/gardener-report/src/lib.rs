@@ -13,6 +13,7 @@ mod model;
 
 pub use model::{
     CascadeReport, ChangesReport, CollectionReport, GoneReport, InputReport, MiningReport,
-    OmittedPatterns, PatternReport, RateChangeReport, Report, SampleReport, ServiceReport,
-    TimelineReport, Totals, TriageNotes, UnparsedReport, UnparsedSampleReport, Window,
+    OmittedPatterns, OnsetReport, PatternReport, RateChangeReport, Report, SampleReport,
+    ServiceReport, TimelineReport, Totals, TriageNotes, UnparsedReport, UnparsedSampleReport,
+    Window,
 };

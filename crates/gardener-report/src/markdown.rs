@@ -29,6 +29,7 @@ pub fn render(report: &Report) -> String {
     collection(&mut out, report);
     executive_summary(&mut out, report);
     cascades(&mut out, report);
+    onsets(&mut out, report);
     actions(&mut out, report);
     since_last_run(&mut out, report);
     severities(&mut out, report);
@@ -123,6 +124,23 @@ fn collection(out: &mut String, report: &Report) {
 /// root cause in the cascade section, not here.
 fn executive_summary(out: &mut String, report: &Report) {
     let _ = writeln!(out, "## Executive summary\n");
+    for onset in &report.onsets {
+        let Some(trigger) = report.patterns.iter().find(|p| p.id == onset.trigger) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "- **Onset** {}: `{}` {} ({} × {} in {}), then {} new patterns in {} (see Incident onsets)",
+            onset.first_seen,
+            trigger.id,
+            inline(&shorten(first_line(&trigger.template), 100)),
+            trigger.count,
+            trigger.severity,
+            trigger.services.join(", "),
+            onset.followers.len(),
+            onset.services.join(", ")
+        );
+    }
     let mut urgent: Vec<&PatternReport> = report
         .patterns
         .iter()
@@ -250,6 +268,60 @@ fn cascade_children(out: &mut String, report: &Report, parent: PatternId, depth:
         );
         cascade_children(out, report, child.id, depth + 1);
     }
+}
+
+/// Failures that happened once and were followed at once by new errors elsewhere; only when
+/// there are any.
+fn onsets(out: &mut String, report: &Report) {
+    if report.onsets.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Incident onsets
+"
+    );
+    let _ = writeln!(
+        out,
+        "A failure seen too few times for a cascade, right before other patterns began (method: `docs/triage.md`).\n"
+    );
+    let find = |id: &PatternId| report.patterns.iter().find(|p| p.id == *id);
+    for onset in &report.onsets {
+        let Some(trigger) = find(&onset.trigger) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "- {} `{}` {} ({} × {}, {}) — then, within 2 minutes, {} new patterns in {}; {} of them began there (chance {:.1e})",
+            onset.first_seen,
+            trigger.id,
+            inline(&shorten(first_line(&trigger.template), 100)),
+            trigger.count,
+            trigger.severity.as_str(),
+            trigger.services.join(", "),
+            onset.followers.len(),
+            onset.services.join(", "),
+            onset.started.len(),
+            onset.chance
+        );
+        for follower in onset.followers.iter().filter_map(find) {
+            let began = if onset.started.contains(&follower.id) {
+                "began here"
+            } else {
+                "first seen"
+            };
+            let _ = writeln!(
+                out,
+                "  - → `{}` {} — {} events in {}, {began} {}",
+                follower.id,
+                inline(&shorten(first_line(&follower.template), 90)),
+                follower.count,
+                follower.services.join(", "),
+                follower.first_seen.as_deref().unwrap_or("")
+            );
+        }
+    }
+    out.push('\n');
 }
 
 /// Recommended actions for P0–P2 findings that are not symptoms.

@@ -31,6 +31,8 @@ pub struct Report {
     pub root_causes: Vec<PatternId>,
     /// Direct cause → effect edges.
     pub cascades: Vec<CascadeReport>,
+    /// Failures that happened once and were followed at once by new errors elsewhere.
+    pub onsets: Vec<OnsetReport>,
     /// What changed since the last run (empty without a state file).
     pub changes: ChangesReport,
     /// How the triage was made: thresholds, state file, what was capped.
@@ -112,6 +114,23 @@ pub struct CascadeReport {
     pub consistency: f64,
     /// Median delay from the cause's onset to the effect's, in seconds.
     pub median_delay_s: f64,
+}
+
+/// An incident onset: a trigger pattern and the patterns first seen right after it.
+#[derive(Clone, Debug, Serialize)]
+pub struct OnsetReport {
+    /// The pattern that appeared first (severity ERROR or above).
+    pub trigger: PatternId,
+    /// When it was first seen.
+    pub first_seen: String,
+    /// Patterns first seen within the span after it, in order of appearance.
+    pub followers: Vec<PatternId>,
+    /// Those followers that started there: absent before far longer than their rate explains.
+    pub started: Vec<PatternId>,
+    /// Services of the followers.
+    pub services: Vec<String>,
+    /// The chance of so many starts in the span if starts were spread evenly over the window.
+    pub chance: f64,
 }
 
 /// What changed since the previous run recorded in the state file.

@@ -6,6 +6,8 @@
 //!   `independent`). The method and its thresholds are documented in `docs/triage.md`.
 //! - [`priority`] scores each pattern from severity, rate, spike, novelty and cascade role and
 //!   maps the score onto P0–P3; a symptom is never P0.
+//! - [`onset`] finds failures that happen once and are followed at once by a burst of new
+//!   errors in other services, which the cascade method cannot confirm from one episode.
 //! - [`playbook`] puts each pattern in a category with recommended actions and labels, from
 //!   built-in rules and the user's `gardener.toml`.
 //!
@@ -14,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod cascade;
+pub mod onset;
 pub mod playbook;
 pub mod priority;
 pub mod sparkline;

@@ -958,6 +958,7 @@ fn build_report(
         },
         root_causes: Vec::new(),
         cascades: Vec::new(),
+        onsets: Vec::new(),
         changes: ChangesReport::default(),
         triage: TriageNotes::default(),
         collection: None,

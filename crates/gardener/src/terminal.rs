@@ -86,6 +86,19 @@ pub fn summary(report: &Report, out: &Path) -> std::io::Result<()> {
             pattern.id
         )?;
     }
+    for onset in &report.onsets {
+        if let Some(trigger) = report.patterns.iter().find(|p| p.id == onset.trigger) {
+            writeln!(
+                stdout,
+                "{BOLD}onset{BOLD:#} {}: {} {DIM}{}{DIM:#}, then {} new patterns in {}",
+                onset.first_seen,
+                shorten(trigger.template.lines().next().unwrap_or(""), 70),
+                trigger.id,
+                onset.followers.len(),
+                onset.services.join(", ")
+            )?;
+        }
+    }
     let changes = &report.changes;
     if let Some(previous) = &changes.previous_run {
         writeln!(

@@ -5,8 +5,10 @@ use std::collections::BTreeSet;
 
 use gardener_analyze::minute_of;
 use gardener_core::PatternId;
-use gardener_report::{CascadeReport, Report};
+use gardener_core::Severity;
+use gardener_report::{CascadeReport, OnsetReport, Report};
 use gardener_triage::cascade::{self, CascadeConfig};
+use gardener_triage::onset::{Appearance, OnsetConfig};
 use gardener_triage::priority::{self, PriorityInput};
 use gardener_triage::{ErrorEvent, Playbook, Role};
 
@@ -133,4 +135,72 @@ pub fn apply(
             })
         })
         .collect();
+    report.onsets = find_onsets(report, window);
+}
+
+/// Incident onsets over the report's patterns (see `gardener_triage::onset`).
+fn find_onsets(
+    report: &Report,
+    window: (Option<jiff::Timestamp>, Option<jiff::Timestamp>),
+) -> Vec<OnsetReport> {
+    let (Some(start), Some(end)) = window else {
+        return Vec::new();
+    };
+    let mut service_ids: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    let appearances: Vec<Appearance> = report
+        .patterns
+        .iter()
+        .map(|p| Appearance {
+            first_ms: p
+                .first_seen
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|t| t.as_millisecond()),
+            count: p.count,
+            warning_or_worse: p.severity >= Severity::Warning,
+            error_or_worse: p.severity.is_error(),
+            services: p
+                .services
+                .iter()
+                .map(|s| {
+                    let next = u32::try_from(service_ids.len()).unwrap_or(u32::MAX);
+                    *service_ids.entry(s.as_str()).or_insert(next)
+                })
+                .collect(),
+        })
+        .collect();
+    let found = gardener_triage::onset::onsets(
+        &appearances,
+        (start.as_millisecond(), end.as_millisecond()),
+        &OnsetConfig::default(),
+    );
+    found
+        .into_iter()
+        .map(|onset| {
+            let trigger = &report.patterns[onset.trigger];
+            let mut services: Vec<String> = onset
+                .followers
+                .iter()
+                .flat_map(|&i| report.patterns[i].services.iter().cloned())
+                .collect();
+            services.sort();
+            services.dedup();
+            OnsetReport {
+                trigger: trigger.id,
+                first_seen: trigger.first_seen.clone().unwrap_or_default(),
+                followers: onset
+                    .followers
+                    .iter()
+                    .map(|&i| report.patterns[i].id)
+                    .collect(),
+                started: onset
+                    .started
+                    .iter()
+                    .map(|&i| report.patterns[i].id)
+                    .collect(),
+                services,
+                chance: onset.chance,
+            }
+        })
+        .collect()
 }

@@ -288,3 +288,40 @@ fn grouping_accuracy_on_the_incident_samples() {
         figures.join(", ")
     );
 }
+
+#[test]
+fn fleet_39_one_shot_root_cause_is_found_as_an_onset() {
+    // The certificate rotation fails once: too few episodes for a cascade, but the onset
+    // analysis names it as the trigger of the burst that follows.
+    let outcome = run("fleet-39");
+    let root = outcome.truth["root_cause"].as_str().unwrap();
+    let root_pattern = pattern(&outcome, root);
+    let onsets = outcome.report["onsets"].as_array().unwrap();
+    assert_eq!(onsets.len(), 1, "{onsets:#?}");
+    assert_eq!(onsets[0]["trigger"], root_pattern["id"]);
+    // Every follower that started with it is a truth symptom, and so is every follower.
+    let symptoms: Vec<&Value> = clusters_where(&outcome.truth, |c| c["role"] == "symptom")
+        .into_iter()
+        .map(|c| &pattern(&outcome, c["id"].as_str().unwrap())["id"])
+        .collect();
+    let followers = onsets[0]["followers"].as_array().unwrap();
+    assert!(followers.len() >= 3, "{followers:?}");
+    for follower in followers {
+        assert!(
+            symptoms.contains(&follower),
+            "{follower} is not a truth symptom"
+        );
+    }
+    let started = onsets[0]["started"].as_array().unwrap();
+    assert!(started.len() >= 2 && started.iter().all(|s| followers.contains(s)));
+    // One episode proves no causation: no cascade role is claimed from it.
+    assert_eq!(root_pattern["role"], "independent");
+}
+
+#[test]
+fn incidents_that_repeat_from_the_start_of_the_window_have_no_onset() {
+    for sample in ["module-cascade", "db-outage"] {
+        let outcome = run(sample);
+        assert_eq!(outcome.report["onsets"], serde_json::json!([]), "{sample}");
+    }
+}
