@@ -39,22 +39,35 @@ pub struct AuthConfig {
     pub key_file: Option<PathBuf>,
     /// Where the key file setting came from, for messages.
     pub key_file_origin: &'static str,
-    /// The `gcloud` program to ask last (`gcloud` looked up on `PATH`), or `None` to skip it.
+    /// The `gcloud` program to ask (`gcloud` looked up on `PATH`), or `None` to skip it.
     pub gcloud: Option<PathBuf>,
+    /// The metadata server to ask last, as `host` or `host:port` (on Compute Engine, Cloud Run,
+    /// Cloud Functions and GKE with Workload Identity): `GCE_METADATA_HOST`, else
+    /// `metadata.google.internal`. `None` skips it.
+    pub metadata_host: Option<String>,
 }
 
 impl AuthConfig {
     /// The flags, then the environment: `GOOGLE_OAUTH_ACCESS_TOKEN`,
-    /// `GOOGLE_APPLICATION_CREDENTIALS`, and `gcloud` on `PATH`.
+    /// `GOOGLE_APPLICATION_CREDENTIALS` (else the application-default credentials file that
+    /// `gcloud auth application-default login` writes, when it exists), `gcloud` on `PATH`, and
+    /// the metadata server.
     #[must_use]
     pub fn from_env(access_token: Option<String>, credentials: Option<PathBuf>) -> Self {
         let non_empty = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let (key_file, key_file_origin) = match credentials {
             Some(path) => (Some(path), "--credentials"),
-            None => (
-                non_empty("GOOGLE_APPLICATION_CREDENTIALS").map(PathBuf::from),
-                "GOOGLE_APPLICATION_CREDENTIALS",
-            ),
+            None => match non_empty("GOOGLE_APPLICATION_CREDENTIALS") {
+                Some(path) => (Some(PathBuf::from(path)), "GOOGLE_APPLICATION_CREDENTIALS"),
+                None => (
+                    well_known_credentials(
+                        non_empty("CLOUDSDK_CONFIG").as_deref(),
+                        non_empty("HOME").as_deref(),
+                    )
+                    .filter(|path| path.is_file()),
+                    "GOOGLE_APPLICATION_CREDENTIALS",
+                ),
+            },
         };
         Self {
             access_token,
@@ -62,8 +75,32 @@ impl AuthConfig {
             key_file,
             key_file_origin,
             gcloud: Some(PathBuf::from("gcloud")),
+            metadata_host: Some(
+                non_empty("GCE_METADATA_HOST").unwrap_or_else(|| METADATA_HOST.to_owned()),
+            ),
         }
     }
+}
+
+/// The metadata server's name inside Google Cloud.
+pub const METADATA_HOST: &str = "metadata.google.internal";
+
+/// How long the metadata server may take to answer: it is local when it exists at all.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Where `gcloud auth application-default login` writes its credentials:
+/// `$CLOUDSDK_CONFIG/application_default_credentials.json`, else
+/// `$HOME/.config/gcloud/application_default_credentials.json`.
+#[must_use]
+pub fn well_known_credentials(
+    cloudsdk_config: Option<&str>,
+    home: Option<&str>,
+) -> Option<PathBuf> {
+    let dir = match cloudsdk_config {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(home?).join(".config").join("gcloud"),
+    };
+    Some(dir.join("application_default_credentials.json"))
 }
 
 /// Which source gave the token (named in the summary, never the token itself).
@@ -79,6 +116,8 @@ pub enum TokenOrigin {
     AuthorizedUser,
     /// `gcloud auth print-access-token`.
     Gcloud,
+    /// The metadata server: the attached service account.
+    Metadata,
 }
 
 impl fmt::Display for TokenOrigin {
@@ -89,6 +128,7 @@ impl fmt::Display for TokenOrigin {
             Self::ServiceAccount(email) => write!(f, "service account {email}"),
             Self::AuthorizedUser => f.write_str("authorized_user credentials file"),
             Self::Gcloud => f.write_str("gcloud auth print-access-token"),
+            Self::Metadata => f.write_str("metadata server (attached service account)"),
         }
     }
 }
@@ -123,6 +163,8 @@ enum Method {
         token_uri: String,
     },
     Gcloud(PathBuf),
+    /// The token URL of the metadata server.
+    Metadata(String),
 }
 
 /// A token and how to get a new one when it expires or is refused.
@@ -197,6 +239,24 @@ impl TokenSource {
                 }
             },
         }
+        match &config.metadata_host {
+            None => tried.push("metadata server: not tried".to_owned()),
+            Some(host) => {
+                let url = format!(
+                    "http://{host}/computeMetadata/v1/instance/service-accounts/default/token"
+                );
+                let mut source = Self {
+                    method: Method::Metadata(url),
+                    origin: TokenOrigin::Metadata,
+                    token: String::new(),
+                    expires: None,
+                };
+                match source.refresh(http, retry, on_retry) {
+                    Ok(()) => return Ok(source),
+                    Err(error) => tried.push(format!("metadata server {host}: {error}")),
+                }
+            }
+        }
         Err(GcpError::NoCredentials { tried })
     }
 
@@ -269,6 +329,7 @@ impl TokenSource {
                 exchange(http, retry, on_retry, token_uri, &form)?
             }
             Method::Gcloud(program) => (gcloud_token(program)?, None),
+            Method::Metadata(url) => metadata_token(http, url)?,
         };
         self.token = token;
         self.expires = lifetime.map(|seconds| Instant::now() + seconds);
@@ -424,6 +485,34 @@ fn exchange(
     ))
 }
 
+/// A token of the attached service account from the metadata server (GET with the
+/// `Metadata-Flavor: Google` header, answered with `access_token` and `expires_in`). One short
+/// try: off Google Cloud there is no such server, and the caller has no other source left.
+fn metadata_token(http: &Client, url: &str) -> Result<(String, Option<Duration>), GcpError> {
+    let fail = |status: u16, body: String| GcpError::TokenExchange {
+        url: url.to_owned(),
+        status,
+        body,
+    };
+    let response = http
+        .get(url)
+        .header("Metadata-Flavor", "Google")
+        .timeout(METADATA_TIMEOUT)
+        .send()
+        .map_err(|e| fail(0, gardener_core::retry::error_chain(&e)))?;
+    let status = response.status().as_u16();
+    let body = response.text().unwrap_or_default();
+    if status != 200 {
+        return Err(fail(status, clip(&body)));
+    }
+    let token: TokenAnswer = serde_json::from_str(&body)
+        .map_err(|e| fail(status, format!("no `access_token` in the answer: {e}")))?;
+    Ok((
+        token.access_token,
+        token.expires_in.map(Duration::from_secs),
+    ))
+}
+
 fn gcloud_token(program: &Path) -> Result<String, GcpError> {
     let output = Command::new(program)
         .args(["auth", "print-access-token"])
@@ -499,6 +588,7 @@ mod tests {
             "GOOGLE_OAUTH_ACCESS_TOKEN: not set",
             "GOOGLE_APPLICATION_CREDENTIALS: not set",
             "`gardener-no-such-gcloud`: not found on PATH",
+            "metadata server: not tried",
             "hint:",
         ] {
             assert!(text.contains(expected), "{expected} missing from:\n{text}");

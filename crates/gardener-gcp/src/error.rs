@@ -23,7 +23,8 @@ pub enum GcpError {
     /// No way to get an access token worked.
     #[error(
         "no Google credentials found; tried, in order:\n{}\nhint: pass `--access-token`, set \
-         GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or run `gcloud auth login`",
+         GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, run `gcloud auth \
+         application-default login`, or run on Google Cloud with a service account attached",
         .tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n")
     )]
     NoCredentials {

@@ -44,7 +44,10 @@ mod filter;
 mod output;
 mod retry;
 
-pub use auth::{AuthConfig, JWT_BEARER_GRANT, LOGGING_READ_SCOPE, TokenOrigin};
+pub use auth::{
+    AuthConfig, JWT_BEARER_GRANT, LOGGING_READ_SCOPE, METADATA_HOST, TokenOrigin,
+    well_known_credentials,
+};
 pub use cli::{CollectGcpArgs, run_collect, run_collect_at};
 pub use client::ListRequest;
 pub use collect::{

@@ -406,3 +406,66 @@ fn gcloud_is_asked_last_and_its_token_is_used() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn the_metadata_server_is_asked_last_with_its_header() {
+    let server = TestServer::start(|request| {
+        if request.path == "/computeMetadata/v1/instance/service-accounts/default/token" {
+            // Without the header the real server refuses, so that a request forwarded by
+            // mistake cannot read tokens.
+            return if request.header("metadata-flavor") == Some("Google") {
+                Response::json(
+                    200,
+                    r#"{"access_token":"ya29.metadata","expires_in":3599,"token_type":"Bearer"}"#,
+                )
+            } else {
+                Response::json(403, "Missing Metadata-Flavor:Google header")
+            };
+        }
+        if request.header("authorization") == Some("Bearer ya29.metadata") {
+            Response::entries_page(&[r#"{"insertId":"m"}"#], None)
+        } else {
+            Response::google_error(401, "UNAUTHENTICATED", "bad token")
+        }
+    });
+    let host = server.url().trim_start_matches("http://").to_owned();
+    let auth = AuthConfig {
+        gcloud: Some(PathBuf::from("gardener-no-such-gcloud")),
+        metadata_host: Some(host),
+        ..AuthConfig::default()
+    };
+    let summary = collect(&config(&server, auth), &mut Vec::new(), &mut NoProgress).unwrap();
+    assert_eq!(
+        (summary.entries, summary.credentials.as_str()),
+        (1, "metadata server (attached service account)")
+    );
+}
+
+#[test]
+fn no_metadata_server_is_named_among_the_sources_tried() {
+    // Off Google Cloud: whatever answers on that address is not a metadata server.
+    let server = TestServer::start(|_| Response::json(404, "not here"));
+    let host = server.url().trim_start_matches("http://").to_owned();
+    let auth = AuthConfig {
+        gcloud: None,
+        metadata_host: Some(host.clone()),
+        ..AuthConfig::default()
+    };
+    let error = collect(&config(&server, auth), &mut Vec::new(), &mut NoProgress).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains(&format!("metadata server {host}")), "{text}");
+    assert!(matches!(error, GcpError::NoCredentials { .. }), "{error:?}");
+}
+
+#[test]
+fn application_default_credentials_live_in_the_gcloud_config_folder() {
+    assert_eq!(
+        gardener_gcp::well_known_credentials(None, Some("/home/ana")).unwrap(),
+        Path::new("/home/ana/.config/gcloud/application_default_credentials.json")
+    );
+    assert_eq!(
+        gardener_gcp::well_known_credentials(Some("/etc/gcloud"), Some("/home/ana")).unwrap(),
+        Path::new("/etc/gcloud/application_default_credentials.json")
+    );
+    assert_eq!(gardener_gcp::well_known_credentials(None, None), None);
+}
