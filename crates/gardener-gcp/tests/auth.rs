@@ -375,7 +375,7 @@ fn authorized_user_files_use_the_refresh_token_grant() {
 }
 
 #[test]
-fn gcloud_is_asked_last_and_its_token_is_used() {
+fn gcloud_is_asked_after_a_key_file_and_its_token_is_used() {
     let dir = temp_dir("gcloud");
     let fake = dir.join("gcloud");
     std::fs::write(
