@@ -172,16 +172,22 @@ fn ctime(stamp: &str) -> Option<jiff::Timestamp> {
 /// such date not in the future of the run, so a log that spans New Year reads right. Read as
 /// UTC, as other time stamps without a zone are.
 fn syslog_time(stamp: &str, reference: jiff::Timestamp) -> Option<jiff::Timestamp> {
-    let stamp = stamp.split_whitespace().collect::<Vec<_>>().join(" ");
-    let year = reference.to_zoned(jiff::tz::TimeZone::UTC).year();
+    // `Mar  9 07:00:01`, read without allocating: this runs once per line.
+    let mut parts = stamp.split_whitespace();
+    let name = parts.next()?;
+    let month = SYSLOG_MONTHS.iter().position(|m| *m == name)?;
+    let day: i8 = parts.next()?.parse().ok()?;
+    let mut clock = parts.next()?.split(':').map(|p| p.parse::<i8>().ok());
+    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
+    let month = i8::try_from(month + 1).ok()?;
+    let this_year = reference.to_zoned(jiff::tz::TimeZone::UTC).year();
     let limit = reference + jiff::SignedDuration::from_hours(24);
-    for year in [year, year - 1] {
-        let Ok(civil) =
-            jiff::civil::DateTime::strptime("%Y %b %d %H:%M:%S", format!("{year} {stamp}"))
-        else {
-            // 29 Feb in a year without it: try the year before.
+    for year in [this_year, this_year - 1] {
+        // 29 Feb in a year without it: try the year before.
+        let Ok(date) = jiff::civil::Date::new(year, month, day) else {
             continue;
         };
+        let civil = date.to_datetime(jiff::civil::Time::new(hour, minute, second, 0).ok()?);
         let timestamp = civil.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
         if timestamp <= limit {
             return Some(timestamp);
@@ -190,13 +196,15 @@ fn syslog_time(stamp: &str, reference: jiff::Timestamp) -> Option<jiff::Timestam
     None
 }
 
+/// Month names as RFC 3164 writes them.
+const SYSLOG_MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// `Mar  9 07:00:01 host app[42]: msg` → (`Mar  9 07:00:01`, `app`, `msg`).
 fn bsd_syslog(line: &str) -> Option<(&str, &str, &str)> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let month = line.get(..3)?;
-    if !MONTHS.contains(&month) {
+    if !SYSLOG_MONTHS.contains(&month) {
         return None;
     }
     let mut parts = line[3..].split_whitespace();
