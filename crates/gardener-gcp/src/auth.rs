@@ -206,14 +206,7 @@ impl TokenSource {
                 Method::ServiceAccount { email, .. } => TokenOrigin::ServiceAccount(email.clone()),
                 _ => TokenOrigin::AuthorizedUser,
             };
-            let mut source = Self {
-                method,
-                origin,
-                token: String::new(),
-                expires: None,
-            };
-            source.refresh(http, retry, on_retry)?;
-            return Ok(source);
+            return Self::fetched(method, origin, http, retry, on_retry);
         }
         let origin = if config.key_file_origin.is_empty() {
             "GOOGLE_APPLICATION_CREDENTIALS"
@@ -226,14 +219,9 @@ impl TokenSource {
             Some(program) => match find_program(program) {
                 None => tried.push(format!("`{}`: not found on PATH", program.display())),
                 Some(found) => {
-                    let mut source = Self {
-                        method: Method::Gcloud(found),
-                        origin: TokenOrigin::Gcloud,
-                        token: String::new(),
-                        expires: None,
-                    };
-                    match source.refresh(http, retry, on_retry) {
-                        Ok(()) => return Ok(source),
+                    let method = Method::Gcloud(found);
+                    match Self::fetched(method, TokenOrigin::Gcloud, http, retry, on_retry) {
+                        Ok(source) => return Ok(source),
                         Err(error) => tried.push(error.to_string()),
                     }
                 }
@@ -245,19 +233,32 @@ impl TokenSource {
                 let url = format!(
                     "http://{host}/computeMetadata/v1/instance/service-accounts/default/token"
                 );
-                let mut source = Self {
-                    method: Method::Metadata(url),
-                    origin: TokenOrigin::Metadata,
-                    token: String::new(),
-                    expires: None,
-                };
-                match source.refresh(http, retry, on_retry) {
-                    Ok(()) => return Ok(source),
+                let method = Method::Metadata(url);
+                match Self::fetched(method, TokenOrigin::Metadata, http, retry, on_retry) {
+                    Ok(source) => return Ok(source),
                     Err(error) => tried.push(format!("metadata server {host}: {error}")),
                 }
             }
         }
         Err(GcpError::NoCredentials { tried })
+    }
+
+    /// A source of `method` with its first token fetched.
+    fn fetched(
+        method: Method,
+        origin: TokenOrigin,
+        http: &Client,
+        retry: &RetryPolicy,
+        on_retry: &mut OnRetry<'_>,
+    ) -> Result<Self, GcpError> {
+        let mut source = Self {
+            method,
+            origin,
+            token: String::new(),
+            expires: None,
+        };
+        source.refresh(http, retry, on_retry)?;
+        Ok(source)
     }
 
     pub(crate) fn origin(&self) -> &TokenOrigin {

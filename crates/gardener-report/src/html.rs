@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use gardener_core::Severity;
+use gardener_core::{PatternId, Severity};
 use gardener_triage::{Priority, Role};
 
 use crate::{PatternReport, Report};
@@ -98,14 +98,8 @@ fn cascades(out: &mut String, report: &Report) {
         return;
     }
     let _ = writeln!(out, "<h2>Cascades</h2><ul class=\"tree\">");
+    let name = |id| template_of(report, id);
     for edge in &report.cascades {
-        let name = |id| {
-            report
-                .patterns
-                .iter()
-                .find(|p| p.id == id)
-                .map_or(String::new(), |p| esc(first_line(&p.template)))
-        };
         let _ = writeln!(
             out,
             "<li><code>{}</code> {} → <code>{}</code> {} <span class=\"meta\">({} episodes, typically {:.1} s later)</span></li>",
@@ -124,13 +118,7 @@ fn onsets(out: &mut String, report: &Report) {
     if report.onsets.is_empty() {
         return;
     }
-    let name = |id| {
-        report
-            .patterns
-            .iter()
-            .find(|p| p.id == id)
-            .map_or(String::new(), |p| esc(first_line(&p.template)))
-    };
+    let name = |id| template_of(report, id);
     let _ = writeln!(out, "<h2>Incident onsets</h2><ul class=\"tree\">");
     for onset in &report.onsets {
         let _ = writeln!(
@@ -359,6 +347,15 @@ fn sparkline_svg(per_minute: &BTreeMap<String, u64>) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The first line of a pattern's template, escaped; empty for an unknown id.
+fn template_of(report: &Report, id: PatternId) -> String {
+    report
+        .patterns
+        .iter()
+        .find(|p| p.id == id)
+        .map_or(String::new(), |p| esc(first_line(&p.template)))
 }
 
 fn first_line(text: &str) -> &str {
